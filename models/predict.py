@@ -1,0 +1,241 @@
+"""Tag sentences and articles with a saved tagger.
+
+    >>> from models.predict import Tagger
+    >>> tagger = Tagger.load("outputs/default/model")            # or "models:/source-bias-tagger@champion"
+    >>> result = tagger.predict(["The Observatory said 12 civilians were killed."])[0]
+    >>> result["source"].label, round(result["source"].probability, 2)
+    ('opposition_monitor', 0.93)
+    >>> [(s.start, s["frame"].label) for s in tagger.tag_article(article_text)]
+
+Input rules (the same for every call): an item that is not a string raises `ValueError` naming
+its index; an empty or white-space sentence gets each task's default label (`none`, `neutral`)
+with probability 1 and the flag `empty`; control characters are replaced by spaces and lone
+surrogates by U+FFFD (flag `cleaned`); a text longer than the model's `max_chars` is cut before
+tokenizing with a warning (flag `truncated`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from transformers import AutoTokenizer
+
+from models.encoding import ContextWindow, encode_article, encode_pairs
+from models.network import MultiTaskTagger, window_from_metadata
+from models.schema import TaskSpec
+from models.segment import split_sentences
+from models.store import fetch_model_dir
+
+MODEL_ENV = "SOURCE_TAGGER_MODEL"
+CONFIG_ENV = "SOURCE_TAGGER_CONFIG"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class TaskPrediction:
+    """One task's answer for one sentence: the label and the probability of every label."""
+
+    label: str
+    probabilities: dict[str, float]
+
+    @property
+    def probability(self) -> float:
+        return self.probabilities[self.label]
+
+
+@dataclass(frozen=True)
+class SentenceResult:
+    """The tags of one sentence; `start`/`end` are offsets into the article for `tag_article`."""
+
+    text: str
+    tasks: dict[str, TaskPrediction]
+    start: int | None = None
+    end: int | None = None
+    flags: tuple[str, ...] = ()
+    evidence: dict[str, tuple] = field(default_factory=dict)
+
+    def __getitem__(self, task: str) -> TaskPrediction:
+        return self.tasks[task]
+
+    def labels(self) -> dict[str, str]:
+        return {name: p.label for name, p in self.tasks.items()}
+
+
+def _clean(text: str) -> tuple[str, tuple[str, ...]]:
+    cleaned = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
+    return cleaned, (("cleaned",) if cleaned != text else ())
+
+
+def _check_items(items, what: str, allow_none: bool = False) -> list:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise ValueError(f"{what} must be a list of strings, got {type(items).__name__}")
+    for i, item in enumerate(items):
+        if item is None and allow_none:
+            continue
+        if not isinstance(item, str):
+            raise ValueError(f"{what}[{i}] is {type(item).__name__}, expected a string")
+    return list(items)
+
+
+class Tagger:
+    """A loaded tagger: a model, its tokenizer and its description (tasks, context window)."""
+
+    def __init__(self, model: MultiTaskTagger, tokenizer, metadata: dict, batch_size: int = 64):
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.metadata = metadata
+        self.tasks: tuple[TaskSpec, ...] = model.tasks
+        self.window: ContextWindow = window_from_metadata(metadata)
+        self.batch_size = batch_size
+        self._tokenizer_lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path_or_uri: str | os.PathLike, batch_size: int = 64) -> "Tagger":
+        """Load a saved tagger directory or an MLflow model URI (`models:/name@alias`, `runs:/...`)."""
+        directory = fetch_model_dir(path_or_uri)
+        model, metadata = MultiTaskTagger.load(directory)
+        tokenizer = AutoTokenizer.from_pretrained(str(directory), trust_remote_code=False)
+        metadata = {**metadata, "path": str(directory)}
+        return cls(model, tokenizer, metadata, batch_size)
+
+    def predict(self, texts: str | Sequence[str], contexts: Sequence[str | None] | None = None) -> list[SentenceResult]:
+        """Tag independent sentences, each with an optional context string (a bare string is one sentence)."""
+        texts = [texts] if isinstance(texts, str) else _check_items(texts, "texts")
+        if contexts is None:
+            contexts = [None] * len(texts)
+        contexts = _check_items(contexts, "contexts", allow_none=True)
+        if len(contexts) != len(texts):
+            raise ValueError(f"contexts has {len(contexts)} items but texts has {len(texts)}")
+        clean = [_clean(t) for t in texts]
+        clean_ctx = [_clean(c)[0] if c else None for c in contexts]
+        with self._tokenizer_lock:
+            encoded = encode_pairs(self.tokenizer, [c for c, _ in clean], clean_ctx, self.window)
+        return self._results(texts, clean, encoded)
+
+    def tag_sentences(self, sentences: Sequence[str]) -> list[SentenceResult]:
+        """Tag one article given as its sentences in order; context comes from the neighbours."""
+        if isinstance(sentences, str):
+            raise ValueError("tag_sentences takes a list of sentences; use tag_article for a whole text")
+        sentences = _check_items(sentences, "sentences")
+        clean = [_clean(t) for t in sentences]
+        with self._tokenizer_lock:
+            encoded = encode_article(self.tokenizer, [c for c, _ in clean], self.window)
+        return self._results(sentences, clean, encoded)
+
+    def tag_article(self, text: str) -> list[SentenceResult]:
+        """Segment an article into sentences (offsets kept) and tag them with their context."""
+        if not isinstance(text, str):
+            raise ValueError(f"text must be a string, got {type(text).__name__}")
+        spans = split_sentences(text)
+        results = self.tag_sentences([s.text for s in spans])
+        return [_with_offsets(r, s.start, s.end) for r, s in zip(results, spans)]
+
+    def tag_articles(self, texts: Sequence[str]) -> list[list[SentenceResult]]:
+        """Tag many articles in shared batches (faster than one `tag_article` call each)."""
+        texts = _check_items(texts, "texts")
+        spans = [split_sentences(t) for t in texts]
+        flat = [s.text for article in spans for s in article]
+        clean = [_clean(t) for t in flat]
+        with self._tokenizer_lock:
+            encoded = [e for article in spans for e in encode_article(self.tokenizer, [_clean(s.text)[0] for s in article], self.window)]
+        results = iter(self._results(flat, clean, encoded))
+        return [[_with_offsets(next(results), s.start, s.end) for s in article] for article in spans]
+
+    def _results(self, originals, clean, encoded) -> list[SentenceResult]:
+        probabilities = self.predict_encoded(encoded)
+        results = []
+        for i, (original, (text, flags)) in enumerate(zip(originals, clean)):
+            if len(text) > self.window.max_chars:
+                flags = (*flags, "truncated")
+            if not text.strip():
+                tasks = {t.name: TaskPrediction(t.default_label, {l: float(l == t.default_label) for l in t.labels}) for t in self.tasks}
+                results.append(SentenceResult(original, tasks, flags=(*flags, "empty")))
+                continue
+            tasks = {}
+            for task in self.tasks:
+                probs = probabilities[task.name][i]
+                tasks[task.name] = TaskPrediction(task.labels[int(probs.argmax())], dict(zip(task.labels, map(float, probs))))
+            results.append(SentenceResult(original, tasks, flags=flags))
+        return results
+
+    @torch.inference_mode()
+    def predict_encoded(self, encoded: list[dict]) -> dict[str, np.ndarray]:
+        """Probabilities per task for encoder inputs, batched by length with dynamic padding."""
+        out = {t.name: np.zeros((len(encoded), len(t.labels)), dtype=np.float32) for t in self.tasks}
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))
+        for start in range(0, len(order), self.batch_size):
+            batch_ids = order[start : start + self.batch_size]
+            batch = collate([encoded[i] for i in batch_ids], self.tokenizer.pad_token_id)
+            logits = self.model(**batch)
+            for name, values in logits.items():
+                out[name][batch_ids] = torch.softmax(values.float(), dim=-1).numpy()
+        return out
+
+
+def _with_offsets(result: SentenceResult, start: int, end: int) -> SentenceResult:
+    return SentenceResult(result.text, result.tasks, start, end, result.flags, result.evidence)
+
+
+def results_frame(results: Sequence[SentenceResult], tasks: Sequence[TaskSpec]):
+    """Results as a DataFrame: per task a label column and a `<task>_probability` column."""
+    import pandas as pd
+
+    columns = {}
+    for task in tasks:
+        columns[task.name] = [r[task.name].label for r in results]
+        columns[f"{task.name}_probability"] = [r[task.name].probability for r in results]
+    return pd.DataFrame(columns)
+
+
+def collate(items: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a batch to its longest item."""
+    width = max(len(item["input_ids"]) for item in items)
+    input_ids = torch.full((len(items), width), pad_id, dtype=torch.long)
+    token_type_ids = torch.zeros((len(items), width), dtype=torch.long)
+    attention_mask = torch.zeros((len(items), width), dtype=torch.long)
+    for row, item in enumerate(items):
+        n = len(item["input_ids"])
+        input_ids[row, :n] = torch.tensor(item["input_ids"])
+        token_type_ids[row, :n] = torch.tensor(item["token_type_ids"])
+        attention_mask[row, :n] = 1
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+
+
+_LOADED: dict[str, Tagger] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def default_model_location(model: str | os.PathLike | None = None) -> str:
+    """Which model `predict` uses: the argument, $SOURCE_TAGGER_MODEL, the config's output, the registry's champion."""
+    if model is not None:
+        return str(model)
+    if os.environ.get(MODEL_ENV):
+        return os.environ[MODEL_ENV]
+    config_path = os.environ.get(CONFIG_ENV, str(Path(__file__).resolve().parents[1] / "configs" / "default.yaml"))
+    registered = "source-bias-tagger"
+    if Path(config_path).is_file():
+        from training.config import load_config
+
+        cfg = load_config(config_path)
+        saved = cfg.resolve_path(cfg.train.output_dir) / "model"
+        if (saved / "tagger.json").is_file():
+            return str(saved)
+        registered = cfg.tracking.registered_model or registered
+    return f"models:/{registered}@champion"
+
+
+def predict(texts: str | Sequence[str], contexts: Sequence[str | None] | None = None, model: str | os.PathLike | None = None) -> list[SentenceResult]:
+    """Tag sentences with a model chosen by :func:`default_model_location` (loaded once, then cached)."""
+    location = default_model_location(model)
+    with _LOAD_LOCK:
+        if location not in _LOADED:
+            _LOADED[location] = Tagger.load(location)
+    return _LOADED[location].predict(texts, contexts)

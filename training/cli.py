@@ -1,0 +1,80 @@
+"""Command line: `python -m training <command>`. Each command parses its arguments and calls one function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _train(args) -> None:
+    from training.config import load_config
+    from training.train import train
+
+    cfg = load_config(args.config, args.set)
+    result = train(cfg, resume=args.resume)
+    print(json.dumps({"run_id": result.run_id, "model_dir": str(result.model_dir), "model_uri": result.model_uri,
+                      "registered_version": result.registered_version, "best_epoch": result.best_epoch,
+                      "dev_selection": round(result.dev_score, 4)}, indent=2))
+
+
+def _evaluate(args) -> None:
+    from training.evaluate_file import evaluate_file
+
+    reports = evaluate_file(args.model, args.data, args.output)
+    for task, report in reports.items():
+        ci = report.get("macro_f1_ci95", [float("nan")] * 2)
+        print(f"{task}: macro-F1 {report['macro_f1']:.3f} (95% CI {ci[0]:.3f}-{ci[1]:.3f}), accuracy {report['accuracy']:.3f}, n={report['n']}")
+        for label, s in report["per_class"].items():
+            print(f"  {label:20s} P {s['precision']:.3f} R {s['recall']:.3f} F1 {s['f1']:.3f} n={s['support']}")
+    print(f"report written to {args.output}")
+
+
+def _join_fakes(args) -> None:
+    import pandas as pd
+
+    from training.fakes import join_annotations
+
+    rows = join_annotations(args.annotations, args.csv)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_json(args.output, orient="records", lines=True, force_ascii=False)
+    print(f"{len(rows)} labelled sentences written to {args.output}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("train", help="fine-tune, evaluate, log to MLflow and register")
+    p.add_argument("--config", required=True, help="YAML config, e.g. configs/default.yaml")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one key, e.g. train.epochs=1")
+    p.add_argument("--resume", help="an output directory, checkpoint directory or MLflow run id to continue")
+    p.set_defaults(func=_train)
+
+    p = commands.add_parser("evaluate", help="score a saved model on a labelled file")
+    p.add_argument("--model", required=True, help="model directory or MLflow URI (models:/name@champion)")
+    p.add_argument("--data", required=True, help="labelled JSONL/CSV/Parquet file")
+    p.add_argument("--output", default="evaluation.json", help="where to write the JSON report")
+    p.set_defaults(func=_evaluate)
+
+    p = commands.add_parser("join-fakes", help="join the FA-KES annotations with a FA-KES CSV into training format")
+    p.add_argument("--csv", required=True, help="path to a FA-KES CSV (e.g. fa-kes-dev.csv)")
+    p.add_argument("--annotations", default=str(Path(__file__).resolve().parents[1] / "data" / "fakes"))
+    p.add_argument("--output", default="fakes_labelled.jsonl")
+    p.set_defaults(func=_join_fakes)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from training.config import ConfigError
+    from training.data import DataError
+    from training.tracking import TrackingError
+
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (ConfigError, DataError, TrackingError, FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
