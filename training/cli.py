@@ -42,6 +42,12 @@ def _join_fakes(args) -> None:
     print(f"{len(rows)} labelled sentences written to {args.output}")
 
 
+def _benchmark(args) -> None:
+    from training.benchmark import run_benchmark
+
+    print(json.dumps(run_benchmark(args.model, args.csv, args.articles, args.threads), indent=2))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -63,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annotations", default=str(Path(__file__).resolve().parents[1] / "data" / "fakes"))
     p.add_argument("--output", default="fakes_labelled.jsonl")
     p.set_defaults(func=_join_fakes)
+
+    p = commands.add_parser("benchmark", help="sentences/s of tag_article on real articles (a benchmark, not a test)")
+    p.add_argument("--model", required=True, help="model directory or MLflow URI")
+    p.add_argument("--csv", required=True, help="a FA-KES CSV, e.g. ../shared/data/fa-kes/fa-kes-dev.csv")
+    p.add_argument("--articles", type=int, default=100)
+    p.add_argument("--threads", type=int, default=2)
+    p.set_defaults(func=_benchmark)
     return parser
 
 

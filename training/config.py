@@ -70,6 +70,7 @@ class ModelConfig(_Section):
     max_length: int = Field(default=128, ge=16, le=512)
     context_before: NonNegativeInt = 1
     context_after: NonNegativeInt = 1
+    context_mode: Literal["fused", "tokens"] = "fused"
     dropout: float = Field(default=0.1, ge=0, lt=1)
     max_chars: PositiveInt = 2000
 

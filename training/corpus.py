@@ -20,10 +20,14 @@ from training.fakes import join_annotations
 
 def _load_entry(entry: DataFile, cfg: RunConfig) -> pd.DataFrame | None:
     if entry.fakes is not None:
-        if cfg.data.fakes_csv is None:
-            raise DataError("data.files has a FA-KES entry: pass the CSV with --set data.fakes_csv=PATH")
+        csv_path = cfg.resolve_path(cfg.data.fakes_csv) if cfg.data.fakes_csv else None
+        if csv_path is None or not csv_path.is_file():
+            if entry.optional:
+                warnings.warn(f"FA-KES CSV not found ({csv_path}); the real-article splits are skipped", stacklevel=2)
+                return None
+            raise DataError(f"data.files has a FA-KES entry: pass the CSV with --set data.fakes_csv=PATH (not found: {csv_path})")
         folder = cfg.resolve_path(entry.fakes)
-        frame = pd.DataFrame(join_annotations(folder, cfg.resolve_path(cfg.data.fakes_csv)))
+        frame = pd.DataFrame(join_annotations(folder, csv_path))
         frame["_file"], frame["_row"] = str(folder / "labels.jsonl"), range(1, len(frame) + 1)
     else:
         path = cfg.resolve_path(entry.path)

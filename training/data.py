@@ -24,6 +24,7 @@ from models.schema import TaskSpec
 
 READERS = {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 SHARED_SENTENCE_MIN_WORDS = 8
+LEAKAGE_MIN_WORDS = 5
 META_COLUMNS = ("_file", "_row")
 
 
@@ -171,12 +172,17 @@ def assign_auto_splits(frame: pd.DataFrame, seed: int, dev_fraction: float, test
 
 
 def check_leakage(frame: pd.DataFrame, train_splits: Sequence[str], eval_splits: Sequence[str]) -> None:
-    """Fail when a sentence text of a training split also appears in an evaluation split."""
+    """Fail when a sentence text of a training split also appears in an evaluation split.
+
+    Texts under LEAKAGE_MIN_WORDS words are exempt: credit lines and page furniture ("Read also",
+    "Source: TRT World and Agencies") recur in every article of an outlet and carry no content.
+    """
     train_texts = {}
     for _, row in frame[frame["split"].isin(train_splits)].iterrows():
         train_texts.setdefault(normalize_text(row["text"]), row)
     for _, row in frame[frame["split"].isin(eval_splits)].iterrows():
-        other = train_texts.get(normalize_text(row["text"]))
+        text = normalize_text(row["text"])
+        other = train_texts.get(text) if len(text.split()) >= LEAKAGE_MIN_WORDS else None
         if other is not None:
             raise DataError(
                 f"{_where(row)} ({row['split']}): the same sentence is in training split {other['split']!r} at {_where(other)}"
@@ -213,31 +219,52 @@ def article_groups(frame: pd.DataFrame) -> list[pd.DataFrame]:
     return [g.sort_values("sentence_index") for _, g in frame.groupby("article_id", sort=False)]
 
 
-def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec]) -> list[dict]:
-    """Encoder inputs for every row, in the frame's order, with `labels` (-100 = missing).
+def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec]) -> list[list[dict]]:
+    """Encoder input groups for a frame; each target item carries `row` (its position), `labels` (-100 = missing) and `weight`.
 
-    Rows with `article_id` take their context from the article's neighbours (as `Tagger.tag_sentences`);
-    rows with an explicit `context` use it (as `Tagger.predict`).
+    Rows with `article_id` form one group per article and take their context from their
+    neighbours (as `Tagger.tag_sentences`); rows with an explicit `context` form a group each
+    (as `Tagger.predict`).
     """
     from models.encoding import encode_article, encode_pairs
 
-    encoded: dict[int, dict] = {}
+    position = {index: i for i, index in enumerate(frame.index)}
     with_article = frame["article_id"].notna() if "article_id" in frame.columns else pd.Series(False, index=frame.index)
-    for group in article_groups(frame[with_article]):
-        for position, item in zip(group.index, encode_article(tokenizer, list(group["text"]), window)):
-            encoded[position] = item
+    groups: list[list[dict]] = []
+    labelled: list[tuple[dict, object]] = []
+    for article in article_groups(frame[with_article]):
+        items = encode_article(tokenizer, list(article["text"]), window)
+        labelled += list(zip(items, article.index))
+        groups.append(items)
     loose = frame[~with_article]
     if len(loose):
-        contexts = [None if _is_missing(c) else c for c in loose.get("context", pd.Series([None] * len(loose), index=loose.index))]
-        for position, item in zip(loose.index, encode_pairs(tokenizer, list(loose["text"]), contexts, window)):
-            encoded[position] = item
-    rows = []
-    for position, row in frame.iterrows():
-        item = dict(encoded[position])
+        contexts = [None if _is_missing(c) else c for c in (loose["context"] if "context" in loose.columns else [None] * len(loose))]
+        for index, group in zip(loose.index, encode_pairs(tokenizer, list(loose["text"]), contexts, window)):
+            labelled.append((group[0], index))
+            groups.append(group)
+    for item, index in labelled:
+        row = frame.loc[index]
+        item["row"] = position[index]
         item["labels"] = [
             task.labels.index(row[task.name]) if task.name in frame.columns and not _is_missing(row[task.name]) else -100
             for task in tasks
         ]
         item["weight"] = float(row["weight"]) if "weight" in frame.columns and not _is_missing(row["weight"]) else 1.0
-        rows.append(item)
-    return rows
+    return groups
+
+
+def pack_groups(groups: list[list[dict]], batch_size: int, seed: int) -> list[list[int]]:
+    """Shuffle groups with `seed` and pack whole groups into batches of about `batch_size` items."""
+    import torch
+
+    order = torch.randperm(len(groups), generator=torch.Generator().manual_seed(seed)).tolist()
+    batches, current, size = [], [], 0
+    for g in order:
+        current.append(g)
+        size += len(groups[g])
+        if size >= batch_size:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from models.encoding import flatten
 from models.schema import TaskSpec
 
 N_BOOTSTRAP = 1000
@@ -47,6 +48,24 @@ def task_report(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[s
     if bootstrap and len(y_true) > 1:
         report["macro_f1_ci95"] = list(bootstrap_interval(y_true, y_pred))
     return report
+
+
+def predict_rows(tagger, groups: list[list[dict]], n_rows: int) -> dict[str, np.ndarray]:
+    """Probabilities per task in the frame's row order for groups from `encode_rows`."""
+    flat = flatten(groups)
+    was_training = tagger.model.training
+    tagger.model.eval()
+    try:
+        probabilities = tagger.predict_encoded(flat)
+    finally:
+        tagger.model.train(was_training)
+    rows = [(i, item["row"]) for i, item in enumerate(flat) if "row" in item]
+    out = {}
+    for name, probs in probabilities.items():
+        ordered = np.zeros((n_rows, probs.shape[1]), dtype=probs.dtype)
+        ordered[[r for _, r in rows]] = probs[[i for i, _ in rows]]
+        out[name] = ordered
+    return out
 
 
 @dataclass

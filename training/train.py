@@ -8,7 +8,6 @@ splits -> save it as a self-describing directory -> log it to MLflow and registe
 from __future__ import annotations
 
 import json
-import math
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,13 +23,14 @@ from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_war
 
 from models.encoding import ContextWindow
 from models.network import MultiTaskTagger, resolve_base_model
-from models.predict import Tagger, collate
+from models.encoding import flatten
+from models.predict import Tagger, collate, neighbour_index
 from models.schema import CODEBOOK_VERSION
 from training import checkpoints, tracking
 from training.config import ConfigError, RunConfig
 from training.corpus import load_run_data
-from training.data import encode_rows, frame_digest
-from training.evaluate import SplitEvaluation, evaluate_predictions, write_error_analysis
+from training.data import encode_rows, frame_digest, pack_groups
+from training.evaluate import SplitEvaluation, evaluate_predictions, predict_rows, write_error_analysis
 from training.model_card import write_model_card
 
 
@@ -81,15 +81,16 @@ def build_model(cfg: RunConfig, location: str) -> tuple[MultiTaskTagger, object]
 
 def window_of(cfg: RunConfig) -> ContextWindow:
     m = cfg.model
-    return ContextWindow(m.context_before, m.context_after, m.max_length, m.max_chars)
+    return ContextWindow(m.context_before, m.context_after, m.max_length, m.max_chars, m.context_mode)
 
 
-def batch_loss(model: MultiTaskTagger, batch: list[dict], pad_id: int) -> torch.Tensor:
+def batch_loss(model: MultiTaskTagger, groups: list[list[dict]], pad_id: int) -> torch.Tensor:
     """Sum over tasks of the weighted mean cross-entropy; rows without a task's label are skipped."""
-    inputs = collate(batch, pad_id)
-    logits = model(**inputs)
-    labels = torch.tensor([item["labels"] for item in batch])
-    weights = torch.tensor([item["weight"] for item in batch], dtype=torch.float32)
+    batch = flatten(groups)
+    logits = model(**collate(batch, pad_id), **dict(zip(("before", "after"), neighbour_index(batch))))
+    n_tasks = len(model.tasks)
+    labels = torch.tensor([item.get("labels", [-100] * n_tasks) for item in batch])
+    weights = torch.tensor([item.get("weight", 0.0) for item in batch], dtype=torch.float32)
     total = torch.zeros(())
     for t, task in enumerate(model.tasks):
         mask = labels[:, t] >= 0
@@ -99,14 +100,8 @@ def batch_loss(model: MultiTaskTagger, batch: list[dict], pad_id: int) -> torch.
     return total
 
 
-def evaluate_split(tagger: Tagger, name: str, frame: pd.DataFrame, encoded: list[dict], bootstrap: bool) -> SplitEvaluation:
-    was_training = tagger.model.training
-    tagger.model.eval()
-    try:
-        probabilities = tagger.predict_encoded(encoded)
-    finally:
-        tagger.model.train(was_training)
-    return evaluate_predictions(name, frame, probabilities, tagger.tasks, bootstrap)
+def evaluate_split(tagger: Tagger, name: str, frame: pd.DataFrame, groups: list[list[dict]], bootstrap: bool) -> SplitEvaluation:
+    return evaluate_predictions(name, frame, predict_rows(tagger, groups, len(frame)), tagger.tasks, bootstrap)
 
 
 def _resume_point(cfg: RunConfig, resume: str | None) -> Path | None:
@@ -114,8 +109,10 @@ def _resume_point(cfg: RunConfig, resume: str | None) -> Path | None:
         return None
     candidate = Path(resume)
     if not candidate.exists():
-        run = mlflow.get_run(resume)
-        candidate = Path(run.data.tags["output_dir"])
+        try:
+            candidate = Path(mlflow.get_run(resume).data.tags["output_dir"])
+        except (mlflow.exceptions.MlflowException, KeyError):
+            raise FileNotFoundError(f"--resume {resume!r} is neither a directory nor a run id with an output_dir tag") from None
     folder = candidate / "checkpoints" if (candidate / "checkpoints").is_dir() else candidate
     return checkpoints.latest_checkpoint(folder) if not folder.name.startswith(checkpoints.PREFIX) else folder
 
@@ -140,8 +137,8 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
     eval_items = {name: encode_rows(frame, tokenizer, window, cfg.task_specs) for name, frame in eval_frames.items()}
     digests = {name: frame_digest(frame, cfg.task_specs) for name, frame in [("train", train_frame), *eval_frames.items()]}
 
-    steps_per_epoch = math.ceil(len(train_items) / cfg.train.batch_size)
-    total_steps = cfg.train.max_steps or steps_per_epoch * cfg.train.epochs
+    plan = [pack_groups(train_items, cfg.train.batch_size, cfg.seed + epoch) for epoch in range(cfg.train.epochs)]
+    total_steps = min(cfg.train.max_steps or sum(map(len, plan)), sum(map(len, plan)))
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.train.warmup_ratio * total_steps), total_steps)
     state = {"epoch": 0, "step_in_epoch": 0, "best_score": -1.0, "best_epoch": -1, "run_id": None}
@@ -165,12 +162,11 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
         progress = tqdm(total=total_steps, initial=step, desc="train", unit="step", dynamic_ncols=True)
         while step < total_steps:
             epoch = state["epoch"]
-            order = torch.randperm(len(train_items), generator=torch.Generator().manual_seed(cfg.seed + epoch)).tolist()
             losses = []
-            for b in range(state["step_in_epoch"], steps_per_epoch):
+            for b in range(state["step_in_epoch"], len(plan[epoch])):
                 if step >= total_steps:
                     break
-                batch = [train_items[i] for i in order[b * cfg.train.batch_size : (b + 1) * cfg.train.batch_size]]
+                batch = [train_items[g] for g in plan[epoch][b]]
                 loss = batch_loss(model, batch, tokenizer.pad_token_id)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
