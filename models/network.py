@@ -57,7 +57,7 @@ class MultiTaskTagger(nn.Module):
     def classify(self, pooled: torch.Tensor, before: torch.Tensor, after: torch.Tensor) -> dict[str, torch.Tensor]:
         """Logits per task; `before`/`after` index rows of `pooled` (-1 = no neighbour)."""
         fused = torch.cat([pooled, _neighbour_mean(pooled, before), _neighbour_mean(pooled, after)], dim=-1)
-        features = self.dropout(self.fuse(self.dropout(fused)))
+        features = self.dropout(self.fuse(fused))
         return {name: head(features) for name, head in self.heads.items()}
 
     def forward(self, input_ids, attention_mask, token_type_ids, before, after) -> dict[str, torch.Tensor]:

@@ -3,7 +3,8 @@
 `Tagger.load` trusts only data: safetensors weights, JSON/YAML/text files, tokenizer files,
 the model card and data files the model ships (the gazetteer). Pickle files and code files are
 refused, `trust_remote_code` is never set, and an MLflow URI is resolved by downloading the
-logged model's `model_dir` artifact, never by running logged code.
+logged model, reading its MLmodel as YAML and checking its `model_dir` artifact like a local
+directory: the logged code files are downloaded with it but never imported.
 """
 
 from __future__ import annotations

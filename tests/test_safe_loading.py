@@ -83,13 +83,16 @@ def test_auto_map_with_its_code_file_is_refused(saved_tagger, tmp_path):
     assert not marker.exists()
 
 
-def log_with_code(model_dir: Path, code: Path) -> str:
-    """Log `model_dir` as a pyfunc "model from code" whose code is `code`; returns the model URI."""
-    return mlflow.pyfunc.log_model(name="model", python_model=str(code), artifacts={"model_dir": str(model_dir)}, pip_requirements=[]).model_uri
+def log_with_code(model_dir: Path, code: Path, tracking_uri: str) -> tuple[str, str]:
+    """Log `model_dir` as a pyfunc "model from code" whose code is `code`; returns (model URI, run id)."""
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment("safe-loading")  # the process may remember an experiment of another store
+    with mlflow.start_run() as run:
+        info = mlflow.pyfunc.log_model(name="model", python_model=str(code), artifacts={"model_dir": str(model_dir)}, pip_requirements=[])
+    return info.model_uri, run.info.run_id
 
 
 def test_an_mlflow_uri_loads_the_model_dir_without_running_logged_code(saved_tagger, tmp_path, isolated_mlflow):
-    mlflow.set_tracking_uri(isolated_mlflow)
     marker = tmp_path / "marker"
     code = tmp_path / "logged_code.py"
     code.write_text(
@@ -98,11 +101,10 @@ def test_an_mlflow_uri_loads_the_model_dir_without_running_logged_code(saved_tag
         "class M(mlflow.pyfunc.PythonModel):\n    def predict(self, context, model_input, params=None):\n        return model_input\n"
         "mlflow.models.set_model(M())\n"
     )
-    with mlflow.start_run() as run:
-        uri = log_with_code(saved_tagger, code)
+    uri, run_id = log_with_code(saved_tagger, code, isolated_mlflow)
     marker.unlink(missing_ok=True)  # logging may import the code; loading must not
     local = Tagger.load(saved_tagger).predict(SENTENCES)
-    for location in (uri, f"runs:/{run.info.run_id}/model"):
+    for location in (uri, f"runs:/{run_id}/model"):
         remote = Tagger.load(location)
         assert Path(remote.metadata["path"]).name == "tagger"  # the downloaded model_dir artifact
         assert [r.labels() for r in remote.predict(SENTENCES)] == [r.labels() for r in local]
@@ -110,7 +112,6 @@ def test_an_mlflow_uri_loads_the_model_dir_without_running_logged_code(saved_tag
 
 
 def test_an_mlflow_uri_with_a_pickle_in_its_model_dir_is_refused(saved_tagger, tmp_path, isolated_mlflow):
-    mlflow.set_tracking_uri(isolated_mlflow)
     marker = tmp_path / "marker"
     booby_trapped_pickle(saved_tagger / "extra.pkl", marker)
     code = tmp_path / "plain.py"
@@ -118,8 +119,7 @@ def test_an_mlflow_uri_with_a_pickle_in_its_model_dir_is_refused(saved_tagger, t
         "import mlflow\nclass M(mlflow.pyfunc.PythonModel):\n    def predict(self, context, model_input, params=None):\n"
         "        return model_input\nmlflow.models.set_model(M())\n"
     )
-    with mlflow.start_run():
-        uri = log_with_code(saved_tagger, code)
+    uri, _ = log_with_code(saved_tagger, code, isolated_mlflow)
     with pytest.raises(UnsafeModelError, match=r"extra\.pkl"):
         Tagger.load(uri)
     assert not marker.exists()

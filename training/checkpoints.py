@@ -76,6 +76,8 @@ def save_checkpoint(directory: Path, step: int, model, optimizer, scheduler, sta
         (tmp / "state.json").write_text(json.dumps({**state, "step": step}, indent=2), encoding="utf-8")
     for stale in list_checkpoints(directory)[:-keep]:
         shutil.rmtree(stale, ignore_errors=True)
+    for leftover in Path(directory).glob(f".*-{PREFIX}*"):  # .tmp-/.old- dirs of a run killed mid-write
+        shutil.rmtree(leftover, ignore_errors=True)
     return target
 
 

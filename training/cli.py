@@ -31,6 +31,23 @@ def _evaluate(args) -> None:
     print(f"report written to {args.output}")
 
 
+def _tag(args) -> None:
+    from models.predict import Tagger, default_model_location
+
+    location = default_model_location(args.model)
+    tagger = Tagger.load(location)
+    text = Path(args.article).read_text(encoding="utf-8")
+    results = tagger.tag_article(text)
+    if args.json:
+        print(json.dumps([{"start": r.start, "end": r.end, "text": r.text, **{t: {"label": p.label, "probability": round(p.probability, 4)}
+                           for t, p in r.tasks.items()}, "flags": list(r.flags)} for r in results], indent=2))
+        return
+    print(f"model: {location}")
+    for r in results:
+        tags = "  ".join(f"{t}={p.label} ({p.probability:.2f})" for t, p in r.tasks.items())
+        print(f"[{r.start:>5}-{r.end:<5}] {tags}\n    {r.text}")
+
+
 def _join_fakes(args) -> None:
     import pandas as pd
 
@@ -46,6 +63,35 @@ def _benchmark(args) -> None:
     from training.benchmark import run_benchmark
 
     print(json.dumps(run_benchmark(args.model, args.csv, args.articles, args.threads), indent=2))
+
+
+def _datasheet(args) -> None:
+    from training.datasheet import check_datasheet, write_datasheet
+
+    repo_root = Path(__file__).resolve().parents[1]
+    if args.check:
+        differences = check_datasheet(repo_root, args.csv)
+        for line in differences:
+            print(line)
+        if differences:
+            # main() ignores return values, so the failing check leaves through SystemExit.
+            raise SystemExit(f"{len(differences)} figure(s) differ from data/datasheet_figures.json; run "
+                             f"`python -m training datasheet{' --csv ' + args.csv if args.csv else ''}` and commit the result")
+        print("datasheet figures are up to date")
+        return
+    write_datasheet(repo_root, args.csv)
+    print("wrote data/datasheet_figures.json and the figures block of data/DATASHEET.md")
+
+
+def _compare(args) -> None:
+    from training.compare import compare
+    from training.config import load_config
+
+    cfg = load_config(args.config, args.set)
+    output_dir = Path(args.output_dir) if args.output_dir else cfg.resolve_path(cfg.train.output_dir) / "compare"
+    compare(cfg, output_dir, model_dir=args.model)
+    print((output_dir / "compare.md").read_text(encoding="utf-8"))
+    print(f"table written to {output_dir / 'compare.csv'} and {output_dir / 'compare.md'}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -64,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default="evaluation.json", help="where to write the JSON report")
     p.set_defaults(func=_evaluate)
 
+    p = commands.add_parser("tag", help="tag every sentence of an article (a text file)")
+    p.add_argument("article", help="a UTF-8 text file holding one article")
+    p.add_argument("--model", help="model directory or MLflow URI (default: $SOURCE_TAGGER_MODEL, the config's output, the champion)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_tag)
+
     p = commands.add_parser("join-fakes", help="join the FA-KES annotations with a FA-KES CSV into training format")
     p.add_argument("--csv", required=True, help="path to a FA-KES CSV (e.g. fa-kes-dev.csv)")
     p.add_argument("--annotations", default=str(Path(__file__).resolve().parents[1] / "data" / "fakes"))
@@ -76,6 +128,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--articles", type=int, default=100)
     p.add_argument("--threads", type=int, default=2)
     p.set_defaults(func=_benchmark)
+
+    p = commands.add_parser("compare", help="TF-IDF and rule baselines against the transformer on the same splits, one table")
+    p.add_argument("--config", required=True, help="YAML config, e.g. configs/default.yaml")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one key, e.g. train.epochs=1")
+    p.add_argument("--model", help="a trained model directory or MLflow URI to evaluate instead of training one")
+    p.add_argument("--output-dir", help="where the table goes (default: <train.output_dir>/compare)")
+    p.set_defaults(func=_compare)
+
+    p = commands.add_parser("datasheet", help="compute the datasheet's figures and write them (or --check them)")
+    p.add_argument("--csv", help="a FA-KES CSV for the real-text figures, e.g. ../shared/data/fa-kes/fa-kes-dev.csv")
+    p.add_argument("--check", action="store_true",
+                   help="recompute and exit 1, listing the differences, if the committed figures differ")
+    p.set_defaults(func=_datasheet)
     return parser
 
 

@@ -86,7 +86,8 @@ class TrainConfig(_Section):
     epochs: PositiveInt = 4
     batch_size: PositiveInt = 32
     eval_batch_size: PositiveInt = 64
-    learning_rate: float = Field(default=5e-5, gt=0, lt=1)
+    learning_rate: float = Field(default=1e-4, gt=0, lt=1)
+    head_learning_rate: float = Field(default=1e-3, gt=0, lt=1)
     weight_decay: float = Field(default=0.01, ge=0)
     warmup_ratio: float = Field(default=0.1, ge=0, lt=1)
     max_steps: PositiveInt | None = None

@@ -84,6 +84,13 @@ def window_of(cfg: RunConfig) -> ContextWindow:
     return ContextWindow(m.context_before, m.context_after, m.max_length, m.max_chars, m.context_mode)
 
 
+def parameter_groups(model: MultiTaskTagger, cfg: RunConfig) -> list[dict]:
+    """The pretrained encoder learns at `learning_rate`; the new fusion layer and heads at `head_learning_rate`."""
+    encoder = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+    new = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    return [{"params": encoder, "lr": cfg.train.learning_rate}, {"params": new, "lr": cfg.train.head_learning_rate}]
+
+
 def batch_loss(model: MultiTaskTagger, groups: list[list[dict]], pad_id: int) -> torch.Tensor:
     """Sum over tasks of the weighted mean cross-entropy; rows without a task's label are skipped."""
     batch = flatten(groups)
@@ -139,7 +146,7 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
 
     plan = [pack_groups(train_items, cfg.train.batch_size, cfg.seed + epoch) for epoch in range(cfg.train.epochs)]
     total_steps = min(cfg.train.max_steps or sum(map(len, plan)), sum(map(len, plan)))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.learning_rate, weight_decay=cfg.train.weight_decay)
+    optimizer = torch.optim.AdamW(parameter_groups(model, cfg), weight_decay=cfg.train.weight_decay)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg.train.warmup_ratio * total_steps), total_steps)
     state = {"epoch": 0, "step_in_epoch": 0, "best_score": -1.0, "best_epoch": -1, "run_id": None}
     if checkpoint is not None:
