@@ -4,7 +4,9 @@ Holds no training code and no paths beyond its own directory format:
 
     model.safetensors   all weights (encoder and heads)
     config.json         the encoder's Hugging Face config (architecture only)
-    tagger.json         tasks and labels, codebook version, base model, context window
+    tagger.json         tasks and labels, codebook version, base model, context window,
+                        calibration (temperatures, uncertain_below), gazetteer version
+    gazetteer.yaml      the source gazetteer the rule evidence uses (see models/gazetteer.py)
     tokenizer files     as the tokenizer saves them
 """
 
@@ -24,6 +26,7 @@ from models.schema import TaskSpec
 
 TAGGER_FILE = "tagger.json"
 WEIGHTS_FILE = "model.safetensors"
+GAZETTEER_FILE = "gazetteer.yaml"
 FORMAT_VERSION = 1
 
 

@@ -6,12 +6,27 @@
     >>> result["source"].label, round(result["source"].probability, 2)
     ('opposition_monitor', 0.93)
     >>> [(s.start, s["frame"].label) for s in tagger.tag_article(article_text)]
+    >>> source = tagger.tag_article(article_text)[0].evidence["source"]
+    >>> source.label, source.normalized_source, [(e.kind, e.text) for e in source.spans]
+    ('opposition_monitor', 'Syrian Observatory for Human Rights', [('cue', 'said'), ('source', 'Syrian Observatory for Human Rights')])
 
 Input rules (the same for every call): an item that is not a string raises `ValueError` naming
 its index; an empty or white-space sentence gets each task's default label (`none`, `neutral`)
 with probability 1 and the flag `empty`; control characters are replaced by spaces and lone
 surrogates by U+FFFD (flag `cleaned`); a text longer than the model's `max_chars` is cut before
 tokenizing with a warning (flag `truncated`).
+
+Probabilities are calibrated: each task's logits are divided by the temperature fitted on dev
+(`temperatures` in tagger.json, 1.0 when absent). A result whose top probability for a task is
+below `uncertain_below` (tagger.json, default 0.5) gets the flag `uncertain_<task>`.
+
+Evidence: next to the model's labels, each result carries what the transparent rule taggers of
+`models.rules` found (`evidence["source"]`, `evidence["frame"]`: a :class:`RuleEvidence` with the
+rule label, the normalized source name and the spans that decided it: the cue, the source span,
+the marker words). Span offsets point into the caller's article text for `tag_article(s)` and
+into the sentence for `tag_sentences` and `predict` (where each text is its own one-sentence
+article). The source rules use the gazetteer shipped in the model directory (`gazetteer.yaml`),
+else the repository's. Empty sentences get no evidence.
 """
 
 from __future__ import annotations
@@ -27,9 +42,11 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from models.encoding import ContextWindow, encode_article, encode_pairs, flatten
-from models.network import MultiTaskTagger, window_from_metadata
-from models.schema import TaskSpec
+from models.encoding import ContextWindow, clip_text, encode_article, encode_pairs, flatten
+from models.gazetteer import Gazetteer
+from models.network import GAZETTEER_FILE, MultiTaskTagger, window_from_metadata
+from models.rules import Evidence, FrameRuleTagger, RuleResult, SourceRuleTagger
+from models.schema import UNCERTAIN_BELOW, TaskSpec
 from models.segment import split_sentences
 from models.store import fetch_model_dir
 
@@ -52,15 +69,42 @@ class TaskPrediction:
 
 
 @dataclass(frozen=True)
+class RuleEvidence:
+    """What a rule tagger found in one sentence: its label, the speaker's normalized name, the spans.
+
+    ``spans`` are :class:`models.rules.Evidence` items (kind "cue", "source", "marker" or
+    "carry_over", their text and start/end offsets).
+    """
+
+    label: str
+    normalized_source: str | None = None
+    spans: tuple[Evidence, ...] = ()
+
+    @classmethod
+    def from_rule(cls, result: RuleResult) -> "RuleEvidence":
+        return cls(result.label, result.normalized_source, result.evidence)
+
+    def shifted(self, offset: int) -> "RuleEvidence":
+        """The same evidence with offsets moved by ``offset`` (sentence -> article offsets)."""
+        if not offset:
+            return self
+        spans = tuple(Evidence(e.kind, e.text, e.start + offset, e.end + offset) for e in self.spans)
+        return RuleEvidence(self.label, self.normalized_source, spans)
+
+
+@dataclass(frozen=True)
 class SentenceResult:
-    """The tags of one sentence; `start`/`end` are offsets into the article for `tag_article`."""
+    """The tags of one sentence; `start`/`end` are offsets into the article for `tag_article`.
+
+    `evidence` maps a rule tagger's task (`source`, `frame`) to what it found (see :class:`RuleEvidence`).
+    """
 
     text: str
     tasks: dict[str, TaskPrediction]
     start: int | None = None
     end: int | None = None
     flags: tuple[str, ...] = ()
-    evidence: dict[str, tuple] = field(default_factory=dict)
+    evidence: dict[str, RuleEvidence] = field(default_factory=dict)
 
     def __getitem__(self, task: str) -> TaskPrediction:
         return self.tasks[task]
@@ -86,15 +130,30 @@ def _check_items(items, what: str, allow_none: bool = False) -> list:
 
 
 class Tagger:
-    """A loaded tagger: a model, its tokenizer and its description (tasks, context window)."""
+    """A loaded tagger: a model, its tokenizer, its description and the rule taggers for evidence.
 
-    def __init__(self, model: MultiTaskTagger, tokenizer, metadata: dict, batch_size: int = 64):
+    Args:
+        model: the network.
+        tokenizer: its tokenizer.
+        metadata: the tagger.json description: `context` window, optional `temperatures`
+            (task -> temperature) and `uncertain_below`.
+        batch_size: sentences per encoder batch.
+        gazetteer: the source rules' gazetteer; the repository's default when None.
+    """
+
+    def __init__(self, model: MultiTaskTagger, tokenizer, metadata: dict, batch_size: int = 64, gazetteer: Gazetteer | None = None):
         self.model = model.eval()
         self.tokenizer = tokenizer
         self.metadata = metadata
         self.tasks: tuple[TaskSpec, ...] = model.tasks
         self.window: ContextWindow = window_from_metadata(metadata)
         self.batch_size = batch_size
+        self.temperatures = {t.name: float((metadata.get("temperatures") or {}).get(t.name, 1.0)) for t in self.tasks}
+        if not all(np.isfinite(v) and v > 0 for v in self.temperatures.values()):
+            raise ValueError(f"temperatures must be positive numbers, got {self.temperatures}")
+        self.uncertain_below = float(metadata.get("uncertain_below", UNCERTAIN_BELOW))
+        rule_taggers = {"source": lambda: SourceRuleTagger(gazetteer), "frame": FrameRuleTagger}
+        self.rules = {t.name: rule_taggers[t.name]() for t in self.tasks if t.name in rule_taggers}
         self._tokenizer_lock = threading.Lock()
 
     @classmethod
@@ -104,7 +163,9 @@ class Tagger:
         model, metadata = MultiTaskTagger.load(directory)
         tokenizer = AutoTokenizer.from_pretrained(str(directory), trust_remote_code=False)
         metadata = {**metadata, "path": str(directory)}
-        return cls(model, tokenizer, metadata, batch_size)
+        shipped = directory / GAZETTEER_FILE
+        gazetteer = Gazetteer.load(shipped) if shipped.is_file() else None
+        return cls(model, tokenizer, metadata, batch_size, gazetteer)
 
     def predict(self, texts: str | Sequence[str], contexts: Sequence[str | None] | None = None) -> list[SentenceResult]:
         """Tag independent sentences, each with an optional context string (a bare string is one sentence)."""
@@ -118,7 +179,7 @@ class Tagger:
         clean_ctx = [_clean(c)[0] if c else None for c in contexts]
         with self._tokenizer_lock:
             encoded = flatten(encode_pairs(self.tokenizer, [c for c, _ in clean], clean_ctx, self.window))
-        return self._results(texts, clean, encoded)
+        return self._results(texts, clean, encoded, self._rule_evidence([[c] for c, _ in clean]))
 
     def tag_sentences(self, sentences: Sequence[str]) -> list[SentenceResult]:
         """Tag one article given as its sentences in order; context comes from the neighbours."""
@@ -128,7 +189,7 @@ class Tagger:
         clean = [_clean(t) for t in sentences]
         with self._tokenizer_lock:
             encoded = flatten([encode_article(self.tokenizer, [c for c, _ in clean], self.window)])
-        return self._results(sentences, clean, encoded)
+        return self._results(sentences, clean, encoded, self._rule_evidence([[c for c, _ in clean]]))
 
     def tag_article(self, text: str) -> list[SentenceResult]:
         """Segment an article into sentences (offsets kept) and tag them with their context."""
@@ -147,10 +208,28 @@ class Tagger:
         clean_by_article = [[next(clean) for _ in article] for article in spans]
         with self._tokenizer_lock:
             encoded = flatten([encode_article(self.tokenizer, [c for c, _ in article], self.window) for article in clean_by_article])
-        results = iter(self._results(flat, [c for article in clean_by_article for c in article], encoded))
+        evidence = self._rule_evidence([[c for c, _ in article] for article in clean_by_article])
+        results = iter(self._results(flat, [c for article in clean_by_article for c in article], encoded, evidence))
         return [[_with_offsets(next(results), s.start, s.end) for s in article] for article in spans]
 
-    def _results(self, originals, clean, encoded) -> list[SentenceResult]:
+    def _rule_evidence(self, articles: list[list[str]]) -> list[dict[str, RuleEvidence]]:
+        """Rule evidence per sentence, flat in order; each inner list is one article's cleaned sentences.
+
+        The rules see what the model sees (a text cut at `max_chars`, a prefix, so offsets hold);
+        empty sentences are left out of the article, so they neither get nor break a carry-over.
+        """
+        out: list[dict[str, RuleEvidence]] = []
+        for sentences in articles:
+            clipped = [clip_text(s, self.window.max_chars) for s in sentences]
+            kept = [i for i, s in enumerate(clipped) if s.strip()]
+            found = {name: rules.tag([clipped[i] for i in kept]) for name, rules in self.rules.items()}
+            per_sentence: list[dict[str, RuleEvidence]] = [{} for _ in clipped]
+            for k, i in enumerate(kept):
+                per_sentence[i] = {name: RuleEvidence.from_rule(results[k]) for name, results in found.items()}
+            out.extend(per_sentence)
+        return out
+
+    def _results(self, originals, clean, encoded, evidence: list[dict[str, RuleEvidence]]) -> list[SentenceResult]:
         targets = [i for i, item in enumerate(encoded) if item["target"]]
         probabilities = {name: probs[targets] for name, probs in self.predict_encoded(encoded).items()}
         results = []
@@ -165,12 +244,27 @@ class Tagger:
             for task in self.tasks:
                 probs = probabilities[task.name][i]
                 tasks[task.name] = TaskPrediction(task.labels[int(probs.argmax())], dict(zip(task.labels, map(float, probs))))
-            results.append(SentenceResult(original, tasks, flags=flags))
+                if float(probs.max()) < self.uncertain_below:
+                    flags = (*flags, f"uncertain_{task.name}")
+            results.append(SentenceResult(original, tasks, flags=flags, evidence=evidence[i]))
         return results
 
-    @torch.inference_mode()
     def predict_encoded(self, encoded: list[dict]) -> dict[str, np.ndarray]:
-        """Probabilities per task for flat encoder inputs (see `models.encoding.flatten`).
+        """Calibrated probabilities per task for flat encoder inputs (see `models.encoding.flatten`)."""
+        return self.calibrate(self.predict_logits(encoded))
+
+    def calibrate(self, logits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Probabilities from logits per task: softmax(logits / the task's temperature)."""
+        out = {}
+        for name, values in logits.items():
+            scaled = values.astype(np.float32) / np.float32(self.temperatures.get(name, 1.0))
+            exp = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
+            out[name] = exp / exp.sum(axis=-1, keepdims=True)
+        return out
+
+    @torch.inference_mode()
+    def predict_logits(self, encoded: list[dict]) -> dict[str, np.ndarray]:
+        """Uncalibrated logits per task for flat encoder inputs (see `models.encoding.flatten`).
 
         Sentence vectors are computed in length-sorted batches with dynamic padding, then the
         heads run once over all of them with each item's neighbours.
@@ -186,11 +280,13 @@ class Tagger:
                 pooled = vectors.new_zeros((len(encoded), vectors.shape[1]))
             pooled[batch_ids] = vectors
         logits = self.model.classify(pooled, *neighbour_index(encoded))
-        return {name: torch.softmax(values.float(), dim=-1).numpy() for name, values in logits.items()}
+        return {name: values.float().numpy() for name, values in logits.items()}
 
 
 def _with_offsets(result: SentenceResult, start: int, end: int) -> SentenceResult:
-    return SentenceResult(result.text, result.tasks, start, end, result.flags, result.evidence)
+    """The result placed in its article: sentence offsets and evidence offsets moved by `start`."""
+    evidence = {task: found.shifted(start) for task, found in result.evidence.items()}
+    return SentenceResult(result.text, result.tasks, start, end, result.flags, evidence)
 
 
 def results_frame(results: Sequence[SentenceResult], tasks: Sequence[TaskSpec]):

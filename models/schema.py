@@ -7,6 +7,9 @@ from dataclasses import dataclass
 CODEBOOK_VERSION = 4
 SOURCE_LABELS = ("state_media", "government", "opposition_monitor", "un", "armed_group", "ngo", "other", "none")
 FRAME_LABELS = ("pro_government", "pro_opposition", "humanitarian", "neutral")
+# A result whose top probability for a task (after calibration) is below this is flagged
+# `uncertain_<task>`; a saved model's `uncertain_below` (config `model.uncertain_below`) wins.
+UNCERTAIN_BELOW = 0.5
 
 
 @dataclass(frozen=True)

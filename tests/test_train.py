@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
+from models.gazetteer import Gazetteer
 from models.predict import Tagger
 from training.cli import main
 from training.config import ConfigError, load_config
@@ -30,7 +31,8 @@ def test_smoke_run_logs_registers_and_loads(smoke_result):
     assert run.data.tags["git_commit"] and run.data.tags["version.torch"]
     assert "data.digest.dev" in run.data.params and run.data.params["train.epochs"] == "2"
     assert len(client.get_metric_history(result.run_id, "dev_selection")) == 2
-    for key in ("test.source.macro_f1", "test.frame.accuracy", "test.source.none.f1", "test.frame.macro_f1_ci_low"):
+    for key in ("test.source.macro_f1", "test.frame.accuracy", "test.source.none.f1", "test.frame.macro_f1_ci_low",
+                "calibration.source.temperature", "dev.frame.ece_before", "dev.frame.ece_after", "test.source.ece_after"):
         assert key in run.data.metrics
     artifacts = {a.path for a in client.list_artifacts(result.run_id, "evaluation")}
     assert "evaluation/test_source_confusion.png" in artifacts and "evaluation/dev_frame_errors.csv" in artifacts
@@ -53,8 +55,17 @@ def test_saved_model_describes_itself(smoke_result):
     assert description["codebook_version"] == 4
     assert [t["name"] for t in description["tasks"]] == ["source", "frame"]
     assert description["context"]["before"] == 1
+    assert set(description["temperatures"]) == {"source", "frame"} and all(t > 0 for t in description["temperatures"].values())
+    assert description["uncertain_below"] == cfg.model.uncertain_below == 0.5
+    assert description["gazetteer_version"] == Gazetteer.load().version
+    assert result.metrics["calibration.frame.temperature"] == pytest.approx(description["temperatures"]["frame"])
     names = {p.name for p in result.model_dir.iterdir()}
-    assert {"model.safetensors", "config.json", "tokenizer.json", "config.yaml", "README.md"} <= names
+    assert {"model.safetensors", "config.json", "tokenizer.json", "config.yaml", "README.md", "gazetteer.yaml"} <= names
+    assert Gazetteer.load(result.model_dir / "gazetteer.yaml").version == description["gazetteer_version"]
+    tagger = Tagger.load(result.model_dir)
+    assert tagger.temperatures == description["temperatures"]
+    found = tagger.predict(["Four died, the Syrian Observatory for Human Rights said."])[0].evidence["source"]
+    assert found.normalized_source == "Syrian Observatory for Human Rights"
     assert "Intended use" in (result.model_dir / "README.md").read_text()
 
 

@@ -94,6 +94,17 @@ def _compare(args) -> None:
     print(f"table written to {output_dir / 'compare.csv'} and {output_dir / 'compare.md'}")
 
 
+def _weak_label(args) -> None:
+    from training.weak_label import DEFAULT_ANNOTATIONS, looks_like_fakes, weak_label
+
+    fakes = looks_like_fakes(args.input)
+    id_column = args.id_column or ("unit_id" if fakes else None)
+    exclude = None if args.keep_annotated else args.exclude_annotated or (DEFAULT_ANNOTATIONS if fakes else None)
+    result = weak_label(args.input, args.text_column, args.output, id_column=id_column, exclude_annotated=exclude)
+    print(json.dumps({"output": str(result.output), "meta": str(result.meta_path), "rows": result.rows,
+                      "articles": result.articles, "excluded": result.excluded, "label_counts": result.label_counts}, indent=2))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m training", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -141,6 +152,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="recompute and exit 1, listing the differences, if the committed figures differ")
     p.set_defaults(func=_datasheet)
+
+    p = commands.add_parser("weak-label", help="silver labels from the rule taggers for a CSV of unlabelled articles")
+    p.add_argument("--input", required=True, help="a CSV of articles, e.g. ../shared/data/fa-kes/fa-kes-dev.csv")
+    p.add_argument("--text-column", required=True, help="the column holding the article text, e.g. article_content")
+    p.add_argument("--id-column", help="the column holding an article id (default: unit_id where the CSV has it)")
+    p.add_argument("--output", default="silver.jsonl", help="the JSONL to write; its sidecar is <output>.meta.json")
+    p.add_argument("--exclude-annotated", metavar="DIR",
+                   help="FA-KES annotations folder: drop its articles and any sharing a sentence with real-dev/real-test "
+                        "(default: data/fakes where the CSV has unit_id)")
+    p.add_argument("--keep-annotated", action="store_true", help="exclude nothing, even for a FA-KES CSV")
+    p.set_defaults(func=_weak_label)
     return parser
 
 

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from models.schema import CODEBOOK_VERSION, TaskSpec
+from models.schema import CODEBOOK_VERSION, UNCERTAIN_BELOW, TaskSpec
 
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegativeInt = Annotated[int, Field(ge=0)]
@@ -73,6 +73,7 @@ class ModelConfig(_Section):
     context_mode: Literal["fused", "tokens"] = "fused"
     dropout: float = Field(default=0.1, ge=0, lt=1)
     max_chars: PositiveInt = 2000
+    uncertain_below: float = Field(default=UNCERTAIN_BELOW, ge=0, le=1)
 
     @field_validator("base_model")
     @classmethod
@@ -179,9 +180,10 @@ def config_from_dict(raw: dict, config_dir: str | Path = ".", source: str = "<di
         raise ConfigError(_format_error(error, source)) from None
 
 
-def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
-    """Load, override and validate a YAML config; `base:` names a config it extends."""
-    path = Path(path)
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """A config file's mapping, with its `base:` chain (relative to each file) merged underneath."""
+    if path in seen:
+        raise ConfigError(f"config {path}: 'base' chain loops back to itself")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -189,8 +191,14 @@ def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -
     except yaml.YAMLError as error:
         raise ConfigError(f"config {path} is not valid YAML: {error}") from None
     if isinstance(raw, dict) and "base" in raw:
-        base_path = (path.parent / raw.pop("base")).resolve()
-        raw = _deep_merge(yaml.safe_load(base_path.read_text(encoding="utf-8")), raw)
+        raw = _deep_merge(_read_yaml((path.parent / raw.pop("base")).resolve(), (*seen, path)), raw)
+    return raw
+
+
+def load_config(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> RunConfig:
+    """Load, override and validate a YAML config; `base:` names a config it extends."""
+    path = Path(path).resolve()
+    raw = _read_yaml(path)
     return config_from_dict(apply_overrides(raw, list(overrides)), path.parent, str(path))
 
 

@@ -50,13 +50,14 @@ def task_report(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[s
     return report
 
 
-def predict_rows(tagger, groups: list[list[dict]], n_rows: int) -> dict[str, np.ndarray]:
-    """Probabilities per task in the frame's row order for groups from `encode_rows`."""
+def predict_rows(tagger, groups: list[list[dict]], n_rows: int, logits: bool = False) -> dict[str, np.ndarray]:
+    """Calibrated probabilities (or, with `logits`, raw logits) per task in the frame's row order
+    for groups from `encode_rows`."""
     flat = flatten(groups)
     was_training = tagger.model.training
     tagger.model.eval()
     try:
-        probabilities = tagger.predict_encoded(flat)
+        probabilities = tagger.predict_logits(flat) if logits else tagger.predict_encoded(flat)
     finally:
         tagger.model.train(was_training)
     rows = [(i, item["row"]) for i, item in enumerate(flat) if "row" in item]

@@ -17,6 +17,11 @@ def _score_table(reports: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def _temperatures(metadata: dict) -> str:
+    temperatures = metadata.get("temperatures") or {}
+    return ", ".join(f"{task} {t:.2f}" for task, t in temperatures.items()) or "(none)"
+
+
 def write_model_card(directory: Path, cfg: RunConfig, metadata: dict, reports: dict[str, dict]) -> None:
     tasks = "\n".join(f"- `{t.name}`: {', '.join(t.labels)}" for t in cfg.task_specs)
     files = "\n".join(f"- `{f.path or f.fakes}`" + (f" (split `{f.split}`)" if f.split else "") + (f", weight {f.weight}" if f.weight != 1 else "") for f in cfg.data.files)
@@ -32,6 +37,10 @@ annotation codebook version {metadata['codebook_version']}.
 - Base encoder: `{cfg.model.base_model}`, fine-tuned with one shared encoder and one linear head per task.
 - Context: {cfg.model.context_before} sentence(s) before and {cfg.model.context_after} after, {cfg.model.max_length} tokens in all.
 - MLflow run: `{metadata['run_id']}`; dev-set digest `{metadata['dev_digest']}`.
+- Calibration: temperatures {_temperatures(metadata)} fitted on `{cfg.data.dev_split}`; a result whose top
+  probability for a task is below {metadata.get('uncertain_below', cfg.model.uncertain_below)} is flagged `uncertain_<task>`.
+- Evidence: the rule taggers' cues, source spans and frame markers, with the shipped
+  `gazetteer.yaml` (version {metadata.get('gazetteer_version', 'unknown')}).
 
 ## Training data
 {files}

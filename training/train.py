@@ -1,14 +1,16 @@
 """`train(cfg) -> TrainResult`: fine-tune the tagger, track it in MLflow, save and register it.
 
 Stages: check everything (config, base model, tracking server, data) -> encode -> train with
-per-epoch dev evaluation, keeping the best epoch -> test the best model on the evaluation
-splits -> save it as a self-describing directory -> log it to MLflow and register it.
+per-epoch dev evaluation, keeping the best epoch -> calibrate the best model on dev (one
+temperature per task) and test it on the evaluation splits -> save it as a self-describing
+directory that ships its gazetteer -> log it to MLflow and register it.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,11 +24,13 @@ from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_warmup
 
 from models.encoding import ContextWindow
-from models.network import MultiTaskTagger, resolve_base_model
+from models.gazetteer import DEFAULT_PATH as GAZETTEER_PATH, Gazetteer
+from models.network import GAZETTEER_FILE, MultiTaskTagger, resolve_base_model
 from models.encoding import flatten
 from models.predict import Tagger, collate, neighbour_index
 from models.schema import CODEBOOK_VERSION
 from training import checkpoints, tracking
+from training.calibration import calibration_metrics, fit_temperatures
 from training.config import ConfigError, RunConfig
 from training.corpus import load_run_data
 from training.data import encode_rows, frame_digest, pack_groups
@@ -205,8 +209,16 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
 def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, digests, location) -> TrainResult:
     best, _ = MultiTaskTagger.load(output_dir / "best")
     tagger = Tagger(best, tokenizer, {"context": vars(window)}, batch_size=cfg.train.eval_batch_size)
-    evaluations = {name: evaluate_split(tagger, name, eval_frames[name], eval_items[name], bootstrap=True) for name in eval_frames}
+    logits = {name: predict_rows(tagger, eval_items[name], len(frame), logits=True) for name, frame in eval_frames.items()}
+    dev = cfg.data.dev_split
+    tagger.temperatures = fit_temperatures(logits[dev], eval_frames[dev], tagger.tasks)
     metrics = {"best_epoch": state["best_epoch"], "dev_selection_best": state["best_score"]}
+    metrics.update({f"calibration.{task}.temperature": t for task, t in tagger.temperatures.items()})
+    for name, frame in eval_frames.items():
+        metrics.update(calibration_metrics(name, logits[name], frame, tagger.tasks, tagger.temperatures))
+    # Scored on calibrated probabilities: the argmax, and so every score, is the temperature-free one.
+    evaluations = {name: evaluate_predictions(name, eval_frames[name], tagger.calibrate(logits[name]), tagger.tasks, bootstrap=True)
+                   for name in eval_frames}
     for evaluation in evaluations.values():
         metrics.update(evaluation.summary())
         for task, report in evaluation.reports.items():
@@ -228,10 +240,14 @@ def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, 
         "dropout": cfg.model.dropout,
         "dev_digest": digests[cfg.data.dev_split],
         "run_id": state["run_id"],
+        "temperatures": tagger.temperatures,
+        "uncertain_below": cfg.model.uncertain_below,
+        "gazetteer_version": Gazetteer.load(GAZETTEER_PATH).version,
     }
     with checkpoints.atomic_directory(output_dir / "model") as tmp:
         best.save(tmp, metadata)
         tokenizer.save_pretrained(tmp)
+        shutil.copyfile(GAZETTEER_PATH, tmp / GAZETTEER_FILE)
         (tmp / "config.yaml").write_text(yaml.safe_dump(cfg.to_dict(), sort_keys=False), encoding="utf-8")
         write_model_card(tmp, cfg, metadata, {n: e.reports for n, e in evaluations.items()})
     model_dir = output_dir / "model"
