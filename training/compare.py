@@ -122,18 +122,6 @@ def run_transformer(cfg: RunConfig, frames: dict[str, pd.DataFrame], model: str 
     return MethodResult("transformer", evaluate_all(frames, probabilities_of, tagger.tasks), params, tags=tags)
 
 
-def split_metrics(evaluation: SplitEvaluation) -> dict[str, float]:
-    """The training run's metric names for one split: scores, intervals and per-class P/R/F1."""
-    metrics = evaluation.summary()
-    for task, report in evaluation.reports.items():
-        if "macro_f1_ci95" in report:
-            metrics[f"{evaluation.name}.{task}.macro_f1_ci_low"], metrics[f"{evaluation.name}.{task}.macro_f1_ci_high"] = report["macro_f1_ci95"]
-        for label, scores in report["per_class"].items():
-            for key in ("precision", "recall", "f1"):
-                metrics[f"{evaluation.name}.{task}.{label}.{key}"] = scores[key]
-    return metrics
-
-
 def comparison_table(results: Sequence[MethodResult], tasks) -> pd.DataFrame:
     """One row per split, task and method; `transformer_beats` on baseline rows (see module doc)."""
     labels = list(dict.fromkeys(label for task in tasks for label in task.labels))
@@ -297,7 +285,7 @@ def _log_runs(cfg: RunConfig, uri: str, output_dir: Path, results: Sequence[Meth
                 mlflow.log_params({**config_params, **digests, **rows, **result.params})
                 metrics = dict(result.metrics)
                 for evaluation in result.evaluations.values():
-                    metrics.update(split_metrics(evaluation))
+                    metrics.update(evaluation.metrics())
                     for path in write_error_analysis(evaluation, output_dir / result.method):
                         mlflow.log_artifact(str(path), artifact_path="evaluation")
                 mlflow.log_metrics(metrics)

@@ -84,6 +84,17 @@ class SplitEvaluation:
             out[f"{self.name}.{task}.accuracy"] = report["accuracy"]
         return out
 
+    def metrics(self) -> dict[str, float]:
+        """Scores, intervals and per-class precision/recall/F1 under MLflow metric names."""
+        metrics = self.summary()
+        for task, report in self.reports.items():
+            if "macro_f1_ci95" in report:
+                metrics[f"{self.name}.{task}.macro_f1_ci_low"], metrics[f"{self.name}.{task}.macro_f1_ci_high"] = report["macro_f1_ci95"]
+            for label, scores in report["per_class"].items():
+                for key in ("precision", "recall", "f1"):
+                    metrics[f"{self.name}.{task}.{label}.{key}"] = scores[key]
+        return metrics
+
     def selection_score(self) -> float:
         return float(np.mean([r["macro_f1"] for r in self.reports.values()]))
 

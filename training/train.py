@@ -220,13 +220,7 @@ def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, 
     evaluations = {name: evaluate_predictions(name, eval_frames[name], tagger.calibrate(logits[name]), tagger.tasks, bootstrap=True)
                    for name in eval_frames}
     for evaluation in evaluations.values():
-        metrics.update(evaluation.summary())
-        for task, report in evaluation.reports.items():
-            if "macro_f1_ci95" in report:
-                metrics[f"{evaluation.name}.{task}.macro_f1_ci_low"], metrics[f"{evaluation.name}.{task}.macro_f1_ci_high"] = report["macro_f1_ci95"]
-            for label, scores in report["per_class"].items():
-                for key in ("precision", "recall", "f1"):
-                    metrics[f"{evaluation.name}.{task}.{label}.{key}"] = scores[key]
+        metrics.update(evaluation.metrics())
     mlflow.log_metrics(metrics)
     report_dir = output_dir / "reports"
     for evaluation in evaluations.values():
