@@ -19,6 +19,9 @@ tokenizing with a warning (flag `truncated`).
 Probabilities are calibrated: each task's logits are divided by the temperature fitted on dev
 (`temperatures` in tagger.json, 1.0 when absent). A result whose top probability for a task is
 below `uncertain_below` (tagger.json, default 0.5) gets the flag `uncertain_<task>`.
+Hybrid: where the model's top probability for a task is below `rule_override_below[task]`
+(tagger.json; from `model.rule_override_below`) and the rule tagger found a non-default label,
+the rule's label wins and the result gets the flag `rule_<task>`; `probabilities` stay the model's.
 
 Evidence: next to the model's labels, each result carries what the transparent rule taggers of
 `models.rules` found (`evidence["source"]`, `evidence["frame"]`: a :class:`RuleEvidence` with the
@@ -152,6 +155,7 @@ class Tagger:
         if not all(np.isfinite(v) and v > 0 for v in self.temperatures.values()):
             raise ValueError(f"temperatures must be positive numbers, got {self.temperatures}")
         self.uncertain_below = float(metadata.get("uncertain_below", UNCERTAIN_BELOW))
+        self.rule_override_below = {k: float(v) for k, v in (metadata.get("rule_override_below") or {}).items()}
         rule_taggers = {"source": lambda: SourceRuleTagger(gazetteer), "frame": FrameRuleTagger}
         self.rules = {t.name: rule_taggers[t.name]() for t in self.tasks if t.name in rule_taggers}
         self._tokenizer_lock = threading.Lock()
@@ -243,7 +247,12 @@ class Tagger:
             tasks = {}
             for task in self.tasks:
                 probs = probabilities[task.name][i]
-                tasks[task.name] = TaskPrediction(task.labels[int(probs.argmax())], dict(zip(task.labels, map(float, probs))))
+                label = task.labels[int(probs.argmax())]
+                rule = evidence[i].get(task.name)
+                if (float(probs.max()) < self.rule_override_below.get(task.name, 0.0) and rule is not None
+                        and rule.label in task.labels and rule.label != task.default_label):
+                    label, flags = rule.label, (*flags, f"rule_{task.name}")
+                tasks[task.name] = TaskPrediction(label, dict(zip(task.labels, map(float, probs))))
                 if float(probs.max()) < self.uncertain_below:
                     flags = (*flags, f"uncertain_{task.name}")
             results.append(SentenceResult(original, tasks, flags=flags, evidence=evidence[i]))

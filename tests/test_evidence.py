@@ -118,3 +118,15 @@ def test_evidence_adds_little_to_tag_article(tagger):
     tagger._rule_evidence([sentences])
     elapsed = time.perf_counter() - start
     assert elapsed < len(sentences) / 1000, f"{len(sentences)} sentences took {elapsed:.3f} s"  # >10k/s unloaded
+
+
+def test_rule_label_wins_below_the_override_threshold(tiny_encoder):
+    model = MultiTaskTagger(AutoModel.from_pretrained(tiny_encoder), DEFAULT_TASKS)
+    tokenizer = AutoTokenizer.from_pretrained(tiny_encoder)
+    plain = Tagger(model, tokenizer, {"context": WINDOW})
+    hybrid = Tagger(model, tokenizer, {"context": WINDOW, "rule_override_below": {"source": 1.0}})
+    sentence = ["At least 12 civilians were killed, the Syrian Observatory for Human Rights said."]
+    before, after = plain.predict(sentence)[0], hybrid.predict(sentence)[0]
+    assert after["source"].label == "opposition_monitor" and "rule_source" in after.flags
+    assert after["source"].probabilities == before["source"].probabilities
+    assert after["frame"].label == before["frame"].label and "rule_frame" not in after.flags

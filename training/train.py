@@ -236,6 +236,7 @@ def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, 
         "run_id": state["run_id"],
         "temperatures": tagger.temperatures,
         "uncertain_below": cfg.model.uncertain_below,
+        "rule_override_below": cfg.model.rule_override_below,
         "gazetteer_version": Gazetteer.load(GAZETTEER_PATH).version,
     }
     with checkpoints.atomic_directory(output_dir / "model") as tmp:
