@@ -22,8 +22,8 @@ def test_default_config_has_the_codebook_tasks():
 
 
 def test_override_sets_one_key():
-    cfg = load_config(CONFIGS / "default.yaml", ["train.epochs=1", "model.context_before=0"])
-    assert cfg.train.epochs == 1 and cfg.model.context_before == 0
+    cfg = load_config(CONFIGS / "default.yaml", ["train.epochs=1", "model.context_before=2"])
+    assert cfg.train.epochs == 1 and cfg.model.context_before == 2
 
 
 @pytest.mark.parametrize(

@@ -68,8 +68,8 @@ class DataConfig(_Section):
 class ModelConfig(_Section):
     base_model: str = "minilm"
     max_length: int = Field(default=128, ge=16, le=512)
-    context_before: NonNegativeInt = 1
-    context_after: NonNegativeInt = 1
+    context_before: NonNegativeInt = 0
+    context_after: NonNegativeInt = 0
     context_mode: Literal["fused", "tokens"] = "fused"
     rule_override_below: dict[str, Annotated[float, Field(ge=0, le=1)]] = {"source": 1.0, "frame": 0.7}
     dropout: float = Field(default=0.1, ge=0, lt=1)
