@@ -21,7 +21,7 @@ ABBREVIATIONS = frozenset(
 )
 # Abbreviations that often close a sentence too ("... backed by the U.S. The talks ..."):
 # after these a full stop still ends the sentence when a word that typically opens one follows.
-# a.m./p.m. only end a sentence that way ("3:00 a.m. (0000 GMT / 8:00 p.m. Tuesday EDT)").
+# a.m./p.m. only end a sentence that way ("at 6:30 a.m. (local time) the convoy ...").
 SENTENCE_FINAL_ABBREVIATIONS = frozenset("u.s u.n u.k a.m p.m etc inc ltd corp jr sr".split())
 SENTENCE_OPENERS = frozenset(
     """The A An He She It They We I This That These Those There But However Meanwhile
