@@ -1,34 +1,56 @@
-"""Choose the hybrid thresholds on real-dev: rules override the model below a probability.
+"""Choose the hybrid's per-task thresholds on real-dev, over several trained models (seeds).
 
-Usage: python benchmarks/hybrid_thresholds.py MODEL_DIR FAKES_JOINED.jsonl
-(the second file from `python -m training join-fakes --csv ...`). Run with a model saved with
-`model.rule_override_below: {}` (model-only labels).
+For each task and threshold t, the rule label replaces the model's where the model's top
+probability is below t and the rules found a non-default label. Prints the mean real-dev
+macro-F1 over the models for every t, and the real-test figure for the best t.
+
+Usage: python benchmarks/hybrid_thresholds.py FAKES_JOINED.jsonl MODEL_DIR [MODEL_DIR ...]
+(the first file from `python -m training join-fakes --csv ...`).
 """
+
 import sys
 
-import pandas as pd, numpy as np
+import numpy as np
+import pandas as pd
+
 from models.predict import Tagger
-from training.evaluate import macro_f1, bootstrap_interval
-t = Tagger.load(sys.argv[1])
-d = pd.read_json(sys.argv[2], lines=True)
-out = {}
-for split in ['real-dev', 'real-test']:
-    part = d[d.split == split]
+from training.evaluate import macro_f1
+
+THRESHOLDS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def model_and_rule_labels(tagger: Tagger, frame: pd.DataFrame) -> pd.DataFrame:
+    tagger.rule_override_below = {}
     rows = []
-    for aid, g in part.groupby('article_id', sort=False):
-        g = g.sort_values('sentence_index')
-        res = t.tag_sentences(list(g.text))
-        for (i, r), s in zip(g.iterrows(), res):
-            ev = s.evidence.get('source')
-            rows.append((r.source, s['source'].label, s['source'].probability, ev.label if ev else 'none', r.frame, s['frame'].label, s['frame'].probability, s.evidence['frame'].label if s.evidence.get('frame') else 'neutral'))
-    out[split] = pd.DataFrame(rows, columns=['gold', 'model', 'p', 'rule', 'fgold', 'fmodel', 'fp', 'frule'])
-for task, (g, m, p, r) in {'source': ('gold', 'model', 'p', 'rule'), 'frame': ('fgold', 'fmodel', 'fp', 'frule')}.items():
-    for th in [0.0, 0.5, 0.7, 0.9, 1.01]:
-        line = []
-        for split, df in out.items():
-            default = 'none' if task == 'source' else 'neutral'
-            pred = np.where((df[p] < th) & (df[r] != default), df[r], df[m])
-            line.append(f"{split} {macro_f1(list(df[g]), list(pred)):.3f}")
-        print(task, 'rules override when model p <', th, ' '.join(line))
-    for split, df in out.items():
-        print(task, split, 'rules only', round(macro_f1(list(df[g]), list(df[r])), 3))
+    for _, article in frame.groupby("article_id", sort=False):
+        article = article.sort_values("sentence_index")
+        for (_, gold), result in zip(article.iterrows(), tagger.tag_sentences(list(article["text"]))):
+            for task in tagger.tasks:
+                rule = result.evidence.get(task.name)
+                rows.append({"task": task.name, "default": task.default_label, "gold": gold[task.name],
+                             "model": result[task.name].label, "p": result[task.name].probability,
+                             "rule": rule.label if rule else task.default_label})
+    return pd.DataFrame(rows)
+
+
+def hybrid_f1(labels: pd.DataFrame, threshold: float) -> float:
+    override = (labels["p"] < threshold) & (labels["rule"] != labels["default"])
+    return macro_f1(list(labels["gold"]), list(np.where(override, labels["rule"], labels["model"])))
+
+
+def main(joined: str, models: list[str]) -> None:
+    data = pd.read_json(joined, lines=True)
+    per_model = [{split: model_and_rule_labels(Tagger.load(m), data[data["split"] == split]) for split in ("real-dev", "real-test")}
+                 for m in models]
+    for task in ("source", "frame"):
+        of_task = [{split: labels[labels["task"] == task] for split, labels in m.items()} for m in per_model]
+        dev = {t: np.mean([hybrid_f1(m["real-dev"], t) for m in of_task]) for t in THRESHOLDS}
+        for t, score in dev.items():
+            print(f"{task} t={t:.1f} real-dev mean macro-F1 {score:.3f}")
+        best = max(dev, key=dev.get)
+        test = [hybrid_f1(m["real-test"], best) for m in of_task]
+        print(f"{task}: best t={best:.1f}; real-test per model {[round(x, 3) for x in test]}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
