@@ -189,11 +189,7 @@ class Tagger:
         """Tag one article given as its sentences in order; context comes from the neighbours."""
         if isinstance(sentences, str):
             raise ValueError("tag_sentences takes a list of sentences; use tag_article for a whole text")
-        sentences = _check_items(sentences, "sentences")
-        clean = [_clean(t) for t in sentences]
-        with self._tokenizer_lock:
-            encoded = flatten([encode_article(self.tokenizer, [c for c, _ in clean], self.window)])
-        return self._results(sentences, clean, encoded, self._rule_evidence([[c for c, _ in clean]]))
+        return self._tag_sentence_lists([_check_items(sentences, "sentences")])
 
     def tag_article(self, text: str) -> list[SentenceResult]:
         """Segment an article into sentences (offsets kept) and tag them with their context."""
@@ -207,14 +203,17 @@ class Tagger:
         """Tag many articles in shared batches (faster than one `tag_article` call each)."""
         texts = _check_items(texts, "texts")
         spans = [split_sentences(t) for t in texts]
-        flat = [s.text for article in spans for s in article]
-        clean = iter(_clean(t) for t in flat)
-        clean_by_article = [[next(clean) for _ in article] for article in spans]
-        with self._tokenizer_lock:
-            encoded = flatten([encode_article(self.tokenizer, [c for c, _ in article], self.window) for article in clean_by_article])
-        evidence = self._rule_evidence([[c for c, _ in article] for article in clean_by_article])
-        results = iter(self._results(flat, [c for article in clean_by_article for c in article], encoded, evidence))
+        results = iter(self._tag_sentence_lists([[s.text for s in article] for article in spans]))
         return [[_with_offsets(next(results), s.start, s.end) for s in article] for article in spans]
+
+    def _tag_sentence_lists(self, articles: list[list[str]]) -> list[SentenceResult]:
+        """Results for several articles' sentences in shared batches, flat in order."""
+        clean_by_article = [[_clean(t) for t in article] for article in articles]
+        texts_by_article = [[c for c, _ in article] for article in clean_by_article]
+        with self._tokenizer_lock:
+            encoded = flatten([encode_article(self.tokenizer, texts, self.window) for texts in texts_by_article])
+        flat = [t for article in articles for t in article]
+        return self._results(flat, [c for article in clean_by_article for c in article], encoded, self._rule_evidence(texts_by_article))
 
     def _rule_evidence(self, articles: list[list[str]]) -> list[dict[str, RuleEvidence]]:
         """Rule evidence per sentence, flat in order; each inner list is one article's cleaned sentences.

@@ -13,7 +13,7 @@ from training.cli import main
 from training.config import ConfigError, load_config
 from training.train import train
 
-from .conftest import CONFIGS, make_rows, rel, write_jsonl
+from .conftest import CONFIGS, make_rows, write_jsonl
 
 
 @pytest.fixture

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence

@@ -28,7 +28,6 @@ from models.gazetteer import DEFAULT_PATH as GAZETTEER_PATH, Gazetteer
 from models.network import GAZETTEER_FILE, MultiTaskTagger, resolve_base_model
 from models.encoding import flatten
 from models.predict import Tagger, collate, neighbour_index
-from models.schema import CODEBOOK_VERSION
 from training import checkpoints, tracking
 from training.calibration import calibration_metrics, fit_temperatures
 from training.config import ConfigError, RunConfig
