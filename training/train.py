@@ -23,10 +23,9 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoTokenizer, get_linear_schedule_with_warmup
 
-from models.encoding import ContextWindow
+from models.encoding import ContextWindow, flatten
 from models.gazetteer import DEFAULT_PATH as GAZETTEER_PATH, Gazetteer
 from models.network import GAZETTEER_FILE, MultiTaskTagger, resolve_base_model
-from models.encoding import flatten
 from models.predict import Tagger, collate, neighbour_index
 from training import checkpoints, tracking
 from training.calibration import calibration_metrics, fit_temperatures
