@@ -5,7 +5,8 @@ Holds no training code and no paths beyond its own directory format:
     model.safetensors   all weights (encoder and heads)
     config.json         the encoder's Hugging Face config (architecture only)
     tagger.json         tasks and labels, codebook version, base model, context window,
-                        calibration (temperatures, uncertain_below), gazetteer version
+                        rule_width (rule features per sentence, 0 = none), calibration
+                        (temperatures, uncertain_below), rule_override_below, gazetteer version
     gazetteer.yaml      the source gazetteer the rule evidence uses (see models/gazetteer.py)
     tokenizer files     as the tokenizer saves them
 """
@@ -35,21 +36,24 @@ class MultiTaskTagger(nn.Module):
 
     A sentence's vector is the mean over its own tokens (token type 0). The fusion layer sees it
     next to the mean vectors of its neighbours before and after (zeros where there are none), so
-    the heads can resolve "He said" from the sentence before without re-encoding it.
+    the heads can resolve "He said" from the sentence before without re-encoding it. With
+    `rule_width` > 0 it also sees that many rule features per sentence (the rule taggers' labels,
+    see `models.rule_evidence`).
     """
 
-    def __init__(self, encoder: nn.Module, tasks: Sequence[TaskSpec], dropout: float = 0.1):
+    def __init__(self, encoder: nn.Module, tasks: Sequence[TaskSpec], dropout: float = 0.1, rule_width: int = 0):
         super().__init__()
         self.encoder = encoder
         self.tasks = tuple(tasks)
+        self.rule_width = rule_width
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
-        self.fuse = nn.Sequential(nn.Linear(3 * hidden, hidden), nn.GELU())
+        self.fuse = nn.Sequential(nn.Linear(3 * hidden + rule_width, hidden), nn.GELU())
         self.heads = nn.ModuleDict({t.name: nn.Linear(hidden, len(t.labels)) for t in self.tasks})
 
     @classmethod
-    def from_pretrained_encoder(cls, name_or_path: str, tasks: Sequence[TaskSpec], dropout: float = 0.1) -> "MultiTaskTagger":
-        return cls(AutoModel.from_pretrained(name_or_path), tasks, dropout)
+    def from_pretrained_encoder(cls, name_or_path: str, tasks: Sequence[TaskSpec], dropout: float = 0.1, rule_width: int = 0) -> "MultiTaskTagger":
+        return cls(AutoModel.from_pretrained(name_or_path), tasks, dropout, rule_width)
 
     def pool(self, input_ids, attention_mask, token_type_ids) -> torch.Tensor:
         """Sentence vectors: the mean of each input's sentence tokens."""
@@ -57,14 +61,19 @@ class MultiTaskTagger(nn.Module):
         sentence_mask = (attention_mask * (token_type_ids == 0)).unsqueeze(-1).to(hidden.dtype)
         return (hidden * sentence_mask).sum(1) / sentence_mask.sum(1).clamp(min=1.0)
 
-    def classify(self, pooled: torch.Tensor, before: torch.Tensor, after: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Logits per task; `before`/`after` index rows of `pooled` (-1 = no neighbour)."""
-        fused = torch.cat([pooled, _neighbour_mean(pooled, before), _neighbour_mean(pooled, after)], dim=-1)
-        features = self.dropout(self.fuse(fused))
+    def classify(self, pooled: torch.Tensor, before: torch.Tensor, after: torch.Tensor, rules: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """Logits per task; `before`/`after` index rows of `pooled` (-1 = no neighbour); `rules` holds
+        `rule_width` features per row (required when `rule_width` > 0)."""
+        parts = [pooled, _neighbour_mean(pooled, before), _neighbour_mean(pooled, after)]
+        if self.rule_width:
+            if rules is None or rules.shape != (pooled.shape[0], self.rule_width):
+                raise ValueError(f"this model takes {self.rule_width} rule features per sentence, got {None if rules is None else tuple(rules.shape)}")
+            parts.append(rules.to(pooled.dtype))
+        features = self.dropout(self.fuse(torch.cat(parts, dim=-1)))
         return {name: head(features) for name, head in self.heads.items()}
 
-    def forward(self, input_ids, attention_mask, token_type_ids, before, after) -> dict[str, torch.Tensor]:
-        return self.classify(self.pool(input_ids, attention_mask, token_type_ids), before, after)
+    def forward(self, input_ids, attention_mask, token_type_ids, before, after, rules=None) -> dict[str, torch.Tensor]:
+        return self.classify(self.pool(input_ids, attention_mask, token_type_ids), before, after, rules)
 
     def save(self, directory: str | Path, metadata: dict) -> None:
         """Write weights, encoder config and `tagger.json` (tasks plus the caller's metadata)."""
@@ -73,7 +82,7 @@ class MultiTaskTagger(nn.Module):
         state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
         save_file(state, str(directory / WEIGHTS_FILE))
         self.encoder.config.save_pretrained(directory)
-        description = {"format_version": FORMAT_VERSION, **metadata, "tasks": [t.to_dict() for t in self.tasks]}
+        description = {"format_version": FORMAT_VERSION, **metadata, "rule_width": self.rule_width, "tasks": [t.to_dict() for t in self.tasks]}
         (directory / TAGGER_FILE).write_text(json.dumps(description, indent=2), encoding="utf-8")
 
     @classmethod
@@ -83,7 +92,8 @@ class MultiTaskTagger(nn.Module):
         description = json.loads((directory / TAGGER_FILE).read_text(encoding="utf-8"))
         tasks = [TaskSpec(t["name"], tuple(t["labels"])) for t in description["tasks"]]
         config = AutoConfig.from_pretrained(directory, trust_remote_code=False)
-        model = cls(AutoModel.from_config(config, trust_remote_code=False), tasks, description.get("dropout", 0.1))
+        encoder = AutoModel.from_config(config, trust_remote_code=False)
+        model = cls(encoder, tasks, description.get("dropout", 0.1), int(description.get("rule_width", 0)))
         model.load_state_dict(load_file(str(directory / WEIGHTS_FILE)))
         return model.eval(), description
 

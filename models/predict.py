@@ -23,6 +23,10 @@ Hybrid: where the model's top probability for a task is below `rule_override_bel
 (tagger.json; from `model.rule_override_below`) and the rule tagger found a non-default label,
 the rule's label wins and the result gets the flag `rule_<task>`; `probabilities` stay the model's.
 
+Rule input: a model trained with `model.rule_input: features | text` (tagger.json `rule_input`)
+also reads the rule taggers' findings for each sentence, built as in training (see
+`models.rule_evidence`).
+
 Evidence: next to the model's labels, each result carries what the transparent rule taggers of
 `models.rules` found (`evidence["source"]`, `evidence["frame"]`: a :class:`RuleEvidence` with the
 rule label, the normalized source name and the spans that decided it: the cue, the source span,
@@ -45,10 +49,10 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from models.encoding import ContextWindow, clip_text, encode_article, encode_pairs, flatten
+from models.encoding import ContextWindow, encode_article, encode_pairs, flatten
 from models.gazetteer import Gazetteer
 from models.network import GAZETTEER_FILE, MultiTaskTagger, window_from_metadata
-from models.rules import Evidence, FrameRuleTagger, RuleResult, SourceRuleTagger
+from models.rule_evidence import RuleEvidence, RuleInput, article_evidence, feature_tensor, rule_taggers, rule_wins
 from models.schema import UNCERTAIN_BELOW, TaskSpec
 from models.segment import split_sentences
 from models.store import fetch_model_dir
@@ -69,30 +73,6 @@ class TaskPrediction:
     @property
     def probability(self) -> float:
         return self.probabilities[self.label]
-
-
-@dataclass(frozen=True)
-class RuleEvidence:
-    """What a rule tagger found in one sentence: its label, the speaker's normalized name, the spans.
-
-    ``spans`` are :class:`models.rules.Evidence` items (kind "cue", "source", "marker" or
-    "carry_over", their text and start/end offsets).
-    """
-
-    label: str
-    normalized_source: str | None = None
-    spans: tuple[Evidence, ...] = ()
-
-    @classmethod
-    def from_rule(cls, result: RuleResult) -> "RuleEvidence":
-        return cls(result.label, result.normalized_source, result.evidence)
-
-    def shifted(self, offset: int) -> "RuleEvidence":
-        """The same evidence with offsets moved by ``offset`` (sentence -> article offsets)."""
-        if not offset:
-            return self
-        spans = tuple(Evidence(e.kind, e.text, e.start + offset, e.end + offset) for e in self.spans)
-        return RuleEvidence(self.label, self.normalized_source, spans)
 
 
 @dataclass(frozen=True)
@@ -156,8 +136,11 @@ class Tagger:
             raise ValueError(f"temperatures must be positive numbers, got {self.temperatures}")
         self.uncertain_below = float(metadata.get("uncertain_below", UNCERTAIN_BELOW))
         self.rule_override_below = {k: float(v) for k, v in (metadata.get("rule_override_below") or {}).items()}
-        rule_taggers = {"source": lambda: SourceRuleTagger(gazetteer), "frame": FrameRuleTagger}
-        self.rules = {t.name: rule_taggers[t.name]() for t in self.tasks if t.name in rule_taggers}
+        self.rules = rule_taggers(self.tasks, gazetteer)
+        mode = metadata.get("rule_input", "features" if model.rule_width else "none")
+        if (mode == "features") != bool(model.rule_width):
+            raise ValueError(f"rule_input {mode!r} does not fit a model with {model.rule_width} rule features per sentence")
+        self.rule_input = RuleInput(mode, self.rules, self.tasks) if mode != "none" else None
         self._tokenizer_lock = threading.Lock()
 
     @classmethod
@@ -216,23 +199,13 @@ class Tagger:
         return self._results(flat, [c for article in clean_by_article for c in article], encoded, self._rule_evidence(texts_by_article))
 
     def _rule_evidence(self, articles: list[list[str]]) -> list[dict[str, RuleEvidence]]:
-        """Rule evidence per sentence, flat in order; each inner list is one article's cleaned sentences.
-
-        The rules see what the model sees (a text cut at `max_chars`, a prefix, so offsets hold);
-        empty sentences are left out of the article, so they neither get nor break a carry-over.
-        """
-        out: list[dict[str, RuleEvidence]] = []
-        for sentences in articles:
-            clipped = [clip_text(s, self.window.max_chars) for s in sentences]
-            kept = [i for i, s in enumerate(clipped) if s.strip()]
-            found = {name: rules.tag([clipped[i] for i in kept]) for name, rules in self.rules.items()}
-            per_sentence: list[dict[str, RuleEvidence]] = [{} for _ in clipped]
-            for k, i in enumerate(kept):
-                per_sentence[i] = {name: RuleEvidence.from_rule(results[k]) for name, results in found.items()}
-            out.extend(per_sentence)
-        return out
+        """Rule evidence per sentence, flat in order; each inner list is one article's cleaned sentences."""
+        return article_evidence(self.rules, articles, self.window.max_chars)
 
     def _results(self, originals, clean, encoded, evidence: list[dict[str, RuleEvidence]]) -> list[SentenceResult]:
+        if self.rule_input is not None:
+            with self._tokenizer_lock:
+                self.rule_input.attach(self.tokenizer, encoded, evidence, self.window.max_length)
         targets = [i for i, item in enumerate(encoded) if item["target"]]
         probabilities = {name: probs[targets] for name, probs in self.predict_encoded(encoded).items()}
         results = []
@@ -248,8 +221,7 @@ class Tagger:
                 probs = probabilities[task.name][i]
                 label = task.labels[int(probs.argmax())]
                 rule = evidence[i].get(task.name)
-                if (float(probs.max()) < self.rule_override_below.get(task.name, 0.0) and rule is not None
-                        and rule.label in task.labels and rule.label != task.default_label):
+                if rule is not None and rule_wins(task, float(probs.max()), rule.label, self.rule_override_below.get(task.name, 0.0)):
                     label, flags = rule.label, (*flags, f"rule_{task.name}")
                 tasks[task.name] = TaskPrediction(label, dict(zip(task.labels, map(float, probs))))
                 if float(probs.max()) < self.uncertain_below:
@@ -287,7 +259,7 @@ class Tagger:
             if pooled is None:
                 pooled = vectors.new_zeros((len(encoded), vectors.shape[1]))
             pooled[batch_ids] = vectors
-        logits = self.model.classify(pooled, *neighbour_index(encoded))
+        logits = self.model.classify(pooled, *neighbour_index(encoded), feature_tensor(encoded, self.model.rule_width))
         return {name: values.float().numpy() for name, values in logits.items()}
 
 

@@ -87,8 +87,8 @@ def test_compare_writes_the_table_and_logs_every_method(smoke_overrides, quick_b
     table = compare(cfg, output, tfidf_grid=[(False, 10.0)])
 
     written = pd.read_csv(output / "compare.csv")
-    assert list(written.columns) == list(table.columns) and len(written) == len(table) == 2 * 2 * 3  # splits x tasks x methods
-    assert set(written["method"]) == {"transformer", "tfidf", "rules"}
+    assert list(written.columns) == list(table.columns) and len(written) == len(table) == 2 * 2 * 4  # splits x tasks x methods
+    assert set(written["method"]) == {"transformer", "hybrid", "tfidf", "rules"}
     assert set(written["split"]) == {"dev", "test"} and set(written["task"]) == {"source", "frame"}
     assert written[["macro_f1", "macro_f1_ci_low", "macro_f1_ci_high", "accuracy"]].notna().all().all()
     for task in DEFAULT_TASKS:
@@ -96,18 +96,19 @@ def test_compare_writes_the_table_and_logs_every_method(smoke_overrides, quick_b
         for label in task.labels:  # a class in the gold always has an F1
             assert part.loc[part[f"support.{label}"] > 0, f"f1.{label}"].notna().all()
     assert (written["macro_f1_ci_low"] <= written["macro_f1_ci_high"]).all()
-    baselines = written[written["method"] != "transformer"]
-    model = written[written["method"] == "transformer"].set_index(["split", "task"])
-    expected = [model.loc[(r.split, r.task), "macro_f1_ci_low"] > r.macro_f1_ci_high for r in baselines.itertuples()]
-    assert baselines["transformer_beats"].tolist() == expected
-    assert written.loc[written["method"] == "transformer", "transformer_beats"].isna().all()
+    baselines = written[written["method"].isin(["tfidf", "rules"])]
+    for candidate in ("transformer", "hybrid"):
+        model = written[written["method"] == candidate].set_index(["split", "task"])
+        expected = [model.loc[(r.split, r.task), "macro_f1_ci_low"] > r.macro_f1_ci_high for r in baselines.itertuples()]
+        assert baselines[f"{candidate}_beats"].tolist() == expected
+        assert written.loc[written["method"].isin(["transformer", "hybrid"]), f"{candidate}_beats"].isna().all()
     markdown = (output / "compare.md").read_text()
     assert "## source" in markdown and "## frame" in markdown and "Verdict on real-test" in markdown
 
     client = MlflowClient()
     experiment = client.get_experiment_by_name(f"{cfg.tracking.experiment}-compare")
     runs = client.search_runs([experiment.experiment_id])
-    assert sorted(r.data.params["method"] for r in runs) == ["compare", "rules", "tfidf", "transformer"]
+    assert sorted(r.data.params["method"] for r in runs) == ["compare", "hybrid", "rules", "tfidf", "transformer"]
     assert all(r.info.status == "FINISHED" for r in runs)
     parent = next(r for r in runs if r.data.params["method"] == "compare")
     for run in runs:
@@ -117,6 +118,8 @@ def test_compare_writes_the_table_and_logs_every_method(smoke_overrides, quick_b
         if run.data.params["method"] == "transformer":
             assert run.data.tags["model_dev_digest_matches"] == "True"  # the trained model saw this dev set
             assert "test.source.macro_f1_ci_low" in run.data.metrics and "dev.frame.neutral.f1" in run.data.metrics
+        if run.data.params["method"] == "hybrid":
+            assert float(run.data.params["hybrid.rule_override_below.source"]) == cfg.model.rule_override_below["source"]
 
 
 def test_compare_command_passes_the_model_and_prints_the_table(monkeypatch, tmp_path, capsys):

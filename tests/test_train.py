@@ -32,7 +32,8 @@ def test_smoke_run_logs_registers_and_loads(smoke_result):
     assert "data.digest.dev" in run.data.params and run.data.params["train.epochs"] == "2"
     assert len(client.get_metric_history(result.run_id, "dev_selection")) == 2
     for key in ("test.source.macro_f1", "test.frame.accuracy", "test.source.none.f1", "test.frame.macro_f1_ci_low",
-                "calibration.source.temperature", "dev.frame.ece_before", "dev.frame.ece_after", "test.source.ece_after"):
+                "calibration.source.temperature", "dev.frame.ece_before", "dev.frame.ece_after", "test.source.ece_after",
+                "hybrid.test.source.macro_f1", "hybrid.dev.frame.macro_f1_ci_low"):  # the hybrid: what `Tagger` returns
         assert key in run.data.metrics
     artifacts = {a.path for a in client.list_artifacts(result.run_id, "evaluation")}
     assert "evaluation/test_source_confusion.png" in artifacts and "evaluation/dev_frame_errors.csv" in artifacts
@@ -94,7 +95,10 @@ def test_evaluate_command_prints_and_saves(smoke_result, tmp_path, capsys):
     assert main(["evaluate", "--model", str(result.model_dir), "--data", str(data), "--output", str(output)]) == 0
     report = json.loads(output.read_text())
     assert set(report) == {"source", "frame"} and report["source"]["n"] == 12
+    assert report["source"]["scored"] == "hybrid"  # the smoke config keeps the default rule override
     assert "macro-F1" in capsys.readouterr().out
+    assert main(["evaluate", "--model", str(result.model_dir), "--data", str(data), "--output", str(output), "--model-only"]) == 0
+    assert json.loads(output.read_text())["source"]["scored"] == "model"
 
 
 def test_cli_reports_bad_config_without_traceback(tmp_path, capsys):

@@ -151,12 +151,11 @@ class RuleBaseline:
 
     def __init__(self, tasks: Sequence[TaskSpec], gazetteer=None):
         from models.gazetteer import Gazetteer
-        from models.rules import FrameRuleTagger, SourceRuleTagger
+        from models.rule_evidence import rule_taggers
 
         self.gazetteer = gazetteer if gazetteer is not None else Gazetteer.load()
-        taggers = {"source": lambda: SourceRuleTagger(self.gazetteer), "frame": FrameRuleTagger}
         self.tasks = tuple(t for t in tasks if t.name in self.TASKS)
-        self.taggers = {task.name: taggers[task.name]() for task in self.tasks}
+        self.taggers = rule_taggers(self.tasks, self.gazetteer)
 
     def params(self) -> dict[str, object]:
         return {"method": self.method, "rules.gazetteer_entries": len(self.gazetteer),

@@ -22,8 +22,9 @@ def _train(args) -> None:
 def _evaluate(args) -> None:
     from training.evaluate_file import evaluate_file
 
-    reports = evaluate_file(args.model, args.data, args.output)
+    reports = evaluate_file(args.model, args.data, args.output, args.model_only)
     for task, report in reports.items():
+        print(f"{task} ({'the model alone' if report['scored'] == 'model' else 'as Tagger returns it, rule labels where they win'})")
         ci = report.get("macro_f1_ci95", [float("nan")] * 2)
         print(f"{task}: macro-F1 {report['macro_f1']:.3f} (95% CI {ci[0]:.3f}-{ci[1]:.3f}), accuracy {report['accuracy']:.3f}, n={report['n']}")
         for label, s in report["per_class"].items():
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="model directory or MLflow URI (models:/name@champion)")
     p.add_argument("--data", required=True, help="labelled JSONL/CSV/Parquet file")
     p.add_argument("--output", default="evaluation.json", help="where to write the JSON report")
+    p.add_argument("--model-only", action="store_true", help="score the model's own labels, without the hybrid rule override")
     p.set_defaults(func=_evaluate)
 
     p = commands.add_parser("tag", help="tag every sentence of an article (a text file)")

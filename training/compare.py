@@ -1,6 +1,8 @@
 """`compare(cfg, output_dir) -> table`: the transformer against TF-IDF and the rule taggers.
 
-Every method is trained on the config's `train_splits` (the rows `train` uses) and scored on
+Methods: `transformer` (the model's own labels), `hybrid` (what `Tagger` returns: the rule label
+where the model's probability is below the model's `rule_override_below`; only for a model that
+has thresholds), `tfidf` and `rules`. Every method is trained on the config's `train_splits` (the rows `train` uses) and scored on
 `[dev_split, *eval_splits]` with `training.evaluate`, so the numbers are comparable line by line.
 The TF-IDF settings are chosen on `dev_split` by the transformer's selection score (the mean of
 the tasks' macro-F1), as the transformer chooses its epoch there.
@@ -10,8 +12,8 @@ Each method is one MLflow run, nested under a `compare` run, in the experiment
 `...macro_f1_ci_low`, `...<label>.f1`). The table goes to `compare.csv` and `compare.md` in
 `output_dir` and to MLflow.
 
-The rule for "the transformer beats a baseline" on a split and task: the lower end of the
-transformer's 95% bootstrap interval of macro-F1 lies above the upper end of the baseline's.
+The rule for "the transformer (or the hybrid) beats a baseline" on a split and task: the lower
+end of its 95% bootstrap interval of macro-F1 lies above the upper end of the baseline's.
 The intervals come from the same resampled sentences for every method (`bootstrap_interval`'s
 fixed seed), and non-overlap is a conservative test: a "no" can still hide a real but small gain.
 
@@ -36,11 +38,13 @@ from training import tracking
 from training.baselines import RuleBaseline, TfidfBaseline
 from training.config import ConfigError, RunConfig
 from training.corpus import load_run_data
-from training.data import encode_rows, frame_digest
-from training.evaluate import SplitEvaluation, evaluate_predictions, predict_rows, write_error_analysis
+from training.data import frame_digest
+from training.evaluate import SplitEvaluation, evaluate_predictions, tagger_outputs, tagger_probabilities, write_error_analysis
 
 HEADLINE_SPLIT = "real-test"
-METHODS = ("transformer", "tfidf", "rules")
+METHODS = ("transformer", "hybrid", "tfidf", "rules")
+# The model's own labels, and what `Tagger` returns (rule labels where the model is unsure).
+CANDIDATES = ("transformer", "hybrid")
 # (context, C) candidates for TF-IDF, chosen on dev. On the default config (dev selection score,
 # the mean of the tasks' macro-F1): no context C=1 0.755, C=3 0.773, C=10 0.779; with the
 # neighbouring sentences C=1 0.753, C=10 0.751 (context does not help TF-IDF here).
@@ -98,8 +102,10 @@ def run_rules(cfg: RunConfig, frames: dict[str, pd.DataFrame]) -> MethodResult:
     return MethodResult("rules", evaluate_all(frames, baseline.predict_proba, baseline.tasks), baseline.params())
 
 
-def run_transformer(cfg: RunConfig, frames: dict[str, pd.DataFrame], model: str | Path, training_run_id: str | None = None) -> MethodResult:
-    """Evaluate a saved tagger (a directory or an MLflow model URI) on the same frames."""
+def run_transformer(cfg: RunConfig, frames: dict[str, pd.DataFrame], model: str | Path, training_run_id: str | None = None) -> list[MethodResult]:
+    """Evaluate a saved tagger (a directory or an MLflow model URI) on the same frames: its own
+    labels (`transformer`) and, for a model with `rule_override_below`, the labels `Tagger`
+    returns (`hybrid`)."""
     import torch
 
     from models.predict import Tagger
@@ -114,16 +120,22 @@ def run_transformer(cfg: RunConfig, frames: dict[str, pd.DataFrame], model: str 
         warnings.warn(f"the model at {model} was selected on a different {cfg.data.dev_split!r} set than this config's "
                       f"(digest {tagger.metadata.get('dev_digest')} vs {dev_digest})", stacklevel=2)
 
-    def probabilities_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-        return predict_rows(tagger, encode_rows(frame, tagger.tokenizer, tagger.window, tagger.tasks), len(frame))
-
-    params = {"method": "transformer", "transformer.model": str(model), "transformer.base_model": tagger.metadata.get("base_model", "unknown")}
+    params = {"method": "transformer", "transformer.model": str(model), "transformer.base_model": tagger.metadata.get("base_model", "unknown"),
+              "transformer.rule_input": tagger.metadata.get("rule_input", "none")}
     tags = {"training_run_id": training_run_id or tagger.metadata.get("run_id") or "unknown", "model_dev_digest_matches": str(same_dev)}
-    return MethodResult("transformer", evaluate_all(frames, probabilities_of, tagger.tasks), params, tags=tags)
+    results = [MethodResult("transformer", evaluate_all(frames, lambda frame: tagger_probabilities(tagger, frame), tagger.tasks), params, tags=tags)]
+    if tagger.rule_override_below:
+        evaluations = {}
+        for name, frame in frames.items():
+            probabilities, labels = tagger_outputs(tagger, frame)
+            evaluations[name] = evaluate_predictions(name, frame, probabilities, tagger.tasks, labels=labels)
+        thresholds = {f"hybrid.rule_override_below.{task}": value for task, value in tagger.rule_override_below.items()}
+        results.append(MethodResult("hybrid", evaluations, {**params, "method": "hybrid", **thresholds}, tags=tags))
+    return results
 
 
 def comparison_table(results: Sequence[MethodResult], tasks) -> pd.DataFrame:
-    """One row per split, task and method; `transformer_beats` on baseline rows (see module doc)."""
+    """One row per split, task and method; `transformer_beats` and `hybrid_beats` on baseline rows (see module doc)."""
     labels = list(dict.fromkeys(label for task in tasks for label in task.labels))
     by_method = {result.method: result for result in results}
     splits = dict.fromkeys(split for result in results for split in result.evaluations)
@@ -143,7 +155,8 @@ def comparison_table(results: Sequence[MethodResult], tasks) -> pd.DataFrame:
                             for label in labels})
                 rows.append(row)
     table = pd.DataFrame(rows)
-    table["transformer_beats"] = pd.Series([_beats(table, row) for row in table.itertuples()], dtype=object)
+    for candidate in CANDIDATES:
+        table[f"{candidate}_beats"] = pd.Series([_beats(table, row, candidate) for row in table.itertuples()], dtype=object)
     return table
 
 
@@ -155,10 +168,11 @@ def _class_f1(report: dict, label: str) -> float:
     return math.nan if report["per_class"][label]["support"] == 0 and predicted == 0 else report["per_class"][label]["f1"]
 
 
-def _beats(table: pd.DataFrame, row) -> object:
-    if row.method == "transformer":
+def _beats(table: pd.DataFrame, row, candidate: str) -> object:
+    """Whether `candidate` beats the baseline in `row` by the interval rule; None for candidates' rows or no interval."""
+    if row.method in CANDIDATES:
         return None
-    model = table[(table["split"] == row.split) & (table["task"] == row.task) & (table["method"] == "transformer")]
+    model = table[(table["split"] == row.split) & (table["task"] == row.task) & (table["method"] == candidate)]
     if model.empty or any(math.isnan(v) for v in (model["macro_f1_ci_low"].iloc[0], row.macro_f1_ci_high)):
         return None
     return bool(model["macro_f1_ci_low"].iloc[0] > row.macro_f1_ci_high)
@@ -170,7 +184,7 @@ def _score(row) -> str:
 
 
 def verdict_lines(table: pd.DataFrame, split: str = HEADLINE_SPLIT) -> list[str]:
-    """Plain sentences: does the transformer beat each baseline on `split`, by the interval rule?"""
+    """Plain sentences: does the transformer (alone, and as the hybrid) beat each baseline on `split`, by the interval rule?"""
     part = table[table["split"] == split]
     if part.empty:
         return [f"- The {split!r} split has no rows in this run (is the FA-KES CSV missing?): no verdict."]
@@ -179,14 +193,13 @@ def verdict_lines(table: pd.DataFrame, split: str = HEADLINE_SPLIT) -> list[str]
     lines = []
     for task in dict.fromkeys(part["task"]):
         rows = part[part["task"] == task].set_index("method")
-        if "transformer" not in rows.index:
-            continue
-        model = rows.loc["transformer"]
-        for method in rows.index.drop("transformer"):
-            other = rows.loc[method]
-            beats = other["transformer_beats"]
-            word = "no interval" if beats is None else "**yes**" if beats else "**no**"
-            lines.append(f"- {task}: transformer {_score(model)} vs {method} {_score(other)}: beats it by more than the interval? {word}")
+        for candidate in [c for c in CANDIDATES if c in rows.index]:
+            for method in [m for m in rows.index if m not in CANDIDATES]:
+                other = rows.loc[method]
+                beats = other[f"{candidate}_beats"]
+                word = "no interval" if beats is None else "**yes**" if beats else "**no**"
+                lines.append(f"- {task}: {candidate} {_score(rows.loc[candidate])} vs {method} {_score(other)}: "
+                             f"beats it by more than the interval? {word}")
     return lines
 
 
@@ -204,23 +217,27 @@ def render_markdown(table: pd.DataFrame, tasks, notes: Sequence[str] = ()) -> st
         labels = list(task.labels)
         lines += [f"## {task.name}", "", "Macro-F1 with its 95% bootstrap interval, accuracy, and F1 per class; the *gold* row of "
                   "each split counts its sentences per class. A blank F1: the class is neither in the gold nor predicted.", "",
-                  "| split | method | n | macro-F1 [95% CI] | accuracy | " + " | ".join(labels) + " | transformer beats it |",
-                  "|" + " --- |" * (6 + len(labels))]
+                  "| split | method | n | macro-F1 [95% CI] | accuracy | " + " | ".join(labels) + " | transformer beats it | hybrid beats it |",
+                  "|" + " --- |" * (7 + len(labels))]
         for split in dict.fromkeys(part["split"]):
             first = part[part["split"] == split].iloc[0]
             support = " | ".join(str(int(first[f"support.{label}"])) for label in labels)
-            lines.append(f"| {split} | *gold* | {first['n']} | | | {support} | |")
+            lines.append(f"| {split} | *gold* | {first['n']} | | | {support} | | |")
             for _, row in part[part["split"] == split].iterrows():
                 lines.append(_markdown_row(row, labels))
         lines.append("")
     return "\n".join(lines)
 
 
+def _beats_text(row: pd.Series, candidate: str) -> str:
+    beats = row[f"{candidate}_beats"]
+    return "" if row["method"] in CANDIDATES else "n/a" if beats is None or beats != beats else "yes" if beats else "no"
+
+
 def _markdown_row(row: pd.Series, labels: Sequence[str]) -> str:
-    beats = row["transformer_beats"]
-    beats_text = "" if row["method"] == "transformer" else "n/a" if beats is None or beats != beats else "yes" if beats else "no"
     per_class = " | ".join("" if math.isnan(row[f"f1.{label}"]) else f"{row[f'f1.{label}']:.2f}" for label in labels)
-    return f"| {row['split']} | {row['method']} | {row['n']} | {_score(row)} | {row['accuracy']:.3f} | {per_class} | {beats_text} |"
+    beats = " | ".join(_beats_text(row, candidate) for candidate in CANDIDATES)
+    return f"| {row['split']} | {row['method']} | {row['n']} | {_score(row)} | {row['accuracy']:.3f} | {per_class} | {beats} |"
 
 
 def compare(cfg: RunConfig, output_dir: str | Path, transformer_result=None, model_dir: str | Path | None = None,
@@ -251,11 +268,12 @@ def compare(cfg: RunConfig, output_dir: str | Path, transformer_result=None, mod
 
             transformer_result = train(cfg)  # it reads the same config, hence the same rows
         model_dir, training_run_id = transformer_result.model_dir, transformer_result.run_id
-    results.insert(0, run_transformer(cfg, frames, model_dir, training_run_id))
+    results = [*run_transformer(cfg, frames, model_dir, training_run_id), *results]
 
     table = comparison_table(results, cfg.task_specs)
+    tfidf = next(r for r in results if r.method == "tfidf")
     notes = [f"Training rows: {len(train_frame)} from splits {cfg.data.train_splits}; the TF-IDF settings were chosen on "
-             f"{cfg.data.dev_split!r} ({results[1].params['tfidf.features']}, C={results[1].params['tfidf.C']:g}). "
+             f"{cfg.data.dev_split!r} ({tfidf.params['tfidf.features']}, C={tfidf.params['tfidf.C']:g}). "
              f"The rule taggers are not trained. Transformer: {model_dir}."]
     output_dir.mkdir(parents=True, exist_ok=True)
     table.to_csv(output_dir / "compare.csv", index=False)
@@ -275,8 +293,9 @@ def _log_runs(cfg: RunConfig, uri: str, output_dir: Path, results: Sequence[Meth
         mlflow.set_tags(tags)
         mlflow.log_params({"method": "compare", **config_params, **digests, **rows})
         mlflow.log_dict(cfg.to_dict(), "config.yaml")
-        for row in table[table["transformer_beats"].notna()].itertuples():
-            mlflow.log_metric(f"{row.split}.{row.task}.transformer_beats.{row.method}", float(row.transformer_beats))
+        for candidate in CANDIDATES:
+            for row in table[table[f"{candidate}_beats"].notna()].to_dict("records"):
+                mlflow.log_metric(f"{row['split']}.{row['task']}.{candidate}_beats.{row['method']}", float(row[f"{candidate}_beats"]))
         for name in TABLE_NAMES:
             mlflow.log_artifact(str(output_dir / name))
         for result in results:

@@ -71,6 +71,7 @@ class ModelConfig(_Section):
     context_before: NonNegativeInt = 0
     context_after: NonNegativeInt = 0
     context_mode: Literal["fused", "tokens"] = "fused"
+    rule_input: Literal["none", "features", "text"] = "none"
     rule_override_below: dict[str, Annotated[float, Field(ge=0, le=1)]] = {"source": 0.8, "frame": 0.9}
     dropout: float = Field(default=0.1, ge=0, lt=1)
     max_chars: PositiveInt = 2000

@@ -82,7 +82,7 @@ def _where(row) -> str:
     return f"{row['_file']}: row {row['_row']}"
 
 
-def _is_missing(value) -> bool:
+def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
@@ -97,18 +97,18 @@ def validate_rows(frame: pd.DataFrame, tasks: Sequence[TaskSpec], source: str) -
         raise DataError(f"{source}: no task column; expected one of {[t.name for t in tasks]}")
     for _, row in frame.iterrows():
         text = row["text"]
-        if _is_missing(text) or not isinstance(text, str):
-            raise DataError(f"{_where(row)}: column 'text' is {'missing' if _is_missing(text) else type(text).__name__}, expected a string")
+        if is_missing(text) or not isinstance(text, str):
+            raise DataError(f"{_where(row)}: column 'text' is {'missing' if is_missing(text) else type(text).__name__}, expected a string")
         if not text.strip():
             raise DataError(f"{_where(row)}: column 'text' is empty")
         for task in tasks:
             if task.name in frame.columns:
                 label = row[task.name]
-                if not _is_missing(label) and label not in task.labels:
+                if not is_missing(label) and label not in task.labels:
                     raise DataError(f"{_where(row)}: unknown {task.name} label {label!r}; allowed: {list(task.labels)}")
     if has_article:
-        if frame["article_id"].map(_is_missing).any() or frame["sentence_index"].map(_is_missing).any():
-            bad = frame[frame["article_id"].map(_is_missing) | frame["sentence_index"].map(_is_missing)].iloc[0]
+        if frame["article_id"].map(is_missing).any() or frame["sentence_index"].map(is_missing).any():
+            bad = frame[frame["article_id"].map(is_missing) | frame["sentence_index"].map(is_missing)].iloc[0]
             raise DataError(f"{_where(bad)}: 'article_id' and 'sentence_index' must both be set")
         try:
             frame["sentence_index"] = frame["sentence_index"].map(int)
@@ -154,7 +154,7 @@ def assign_auto_splits(frame: pd.DataFrame, seed: int, dev_fraction: float, test
     """Fill empty `split` cells by article (wire-copy groups kept together) with a fixed seed."""
     if "split" not in frame.columns:
         frame["split"] = None
-    todo = frame["split"].map(_is_missing)
+    todo = frame["split"].map(is_missing)
     if not todo.any():
         return frame
     keys = frame.loc[todo, "article_id"] if "article_id" in frame.columns else frame.loc[todo].index.map(str)
@@ -194,7 +194,7 @@ def warn_missing_labels(frame: pd.DataFrame, tasks: Sequence[TaskSpec], split: s
     messages = []
     part = frame[frame["split"] == split]
     for task in tasks:
-        if task.name not in part.columns or part[task.name].map(_is_missing).all():
+        if task.name not in part.columns or part[task.name].map(is_missing).all():
             continue
         present = set(part[task.name].dropna())
         for label in task.labels:
@@ -219,12 +219,13 @@ def article_groups(frame: pd.DataFrame) -> list[pd.DataFrame]:
     return [g.sort_values("sentence_index") for _, g in frame.groupby("article_id", sort=False)]
 
 
-def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec]) -> list[list[dict]]:
+def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec], rule_input=None) -> list[list[dict]]:
     """Encoder input groups for a frame; each target item carries `row` (its position), `labels` (-100 = missing) and `weight`.
 
     Rows with `article_id` form one group per article and take their context from their
     neighbours (as `Tagger.tag_sentences`); rows with an explicit `context` form a group each
-    (as `Tagger.predict`).
+    (as `Tagger.predict`). With a `models.rule_evidence.RuleInput` (a model that reads the rule
+    taggers' findings), each target item also gets that input, found the way `Tagger` finds it.
     """
     from models.encoding import encode_article, encode_pairs
 
@@ -234,22 +235,26 @@ def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec
     labelled: list[tuple[dict, object]] = []
     for article in article_groups(frame[with_article]):
         items = encode_article(tokenizer, list(article["text"]), window)
+        if rule_input is not None:
+            rule_input.attach(tokenizer, items, rule_input.evidence([list(article["text"])], window.max_chars), window.max_length)
         labelled += list(zip(items, article.index))
         groups.append(items)
     loose = frame[~with_article]
     if len(loose):
-        contexts = [None if _is_missing(c) else c for c in (loose["context"] if "context" in loose.columns else [None] * len(loose))]
+        contexts = [None if is_missing(c) else c for c in (loose["context"] if "context" in loose.columns else [None] * len(loose))]
         for index, group in zip(loose.index, encode_pairs(tokenizer, list(loose["text"]), contexts, window)):
+            if rule_input is not None:
+                rule_input.attach(tokenizer, group, rule_input.evidence([[loose.at[index, "text"]]], window.max_chars), window.max_length)
             labelled.append((group[0], index))
             groups.append(group)
     for item, index in labelled:
         row = frame.loc[index]
         item["row"] = position[index]
         item["labels"] = [
-            task.labels.index(row[task.name]) if task.name in frame.columns and not _is_missing(row[task.name]) else -100
+            task.labels.index(row[task.name]) if task.name in frame.columns and not is_missing(row[task.name]) else -100
             for task in tasks
         ]
-        item["weight"] = float(row["weight"]) if "weight" in frame.columns and not _is_missing(row["weight"]) else 1.0
+        item["weight"] = float(row["weight"]) if "weight" in frame.columns and not is_missing(row["weight"]) else 1.0
     return groups
 
 

@@ -13,6 +13,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from models.encoding import flatten
 from models.schema import TaskSpec
+from training.data import is_missing, article_groups, encode_rows
 
 N_BOOTSTRAP = 1000
 N_ERRORS = 25
@@ -69,6 +70,34 @@ def predict_rows(tagger, groups: list[list[dict]], n_rows: int, logits: bool = F
     return out
 
 
+def tagger_probabilities(tagger, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Calibrated probabilities per task for a frame's rows under a loaded `Tagger` (rule features included)."""
+    return predict_rows(tagger, encode_rows(frame, tagger.tokenizer, tagger.window, tagger.tasks, tagger.rule_input), len(frame))
+
+
+def tagger_outputs(tagger, frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
+    """What a `Tagger` returns for a frame's rows, through its public calls: per task the model's
+    calibrated probabilities and the final labels (where the hybrid rule won, the rule's label).
+
+    Rows with `article_id` go through `tag_sentences` an article at a time, the others through
+    `predict` with their `context`, so the scores are those of the tool as users call it.
+    """
+    results = [None] * len(frame)
+    position = {index: i for i, index in enumerate(frame.index)}
+    with_article = frame["article_id"].notna() if "article_id" in frame.columns else pd.Series(False, index=frame.index)
+    for article in article_groups(frame[with_article]):
+        for index, result in zip(article.index, tagger.tag_sentences(list(article["text"]))):
+            results[position[index]] = result
+    loose = frame[~with_article]
+    if len(loose):
+        contexts = [None if is_missing(c) else c for c in loose["context"]] if "context" in loose.columns else None
+        for index, result in zip(loose.index, tagger.predict(list(loose["text"]), contexts)):
+            results[position[index]] = result
+    probabilities = {t.name: np.array([[r[t.name].probabilities[l] for l in t.labels] for r in results]).reshape(len(frame), len(t.labels))
+                     for t in tagger.tasks}
+    return probabilities, {t.name: [r[t.name].label for r in results] for t in tagger.tasks}
+
+
 @dataclass
 class SplitEvaluation:
     """Predictions and reports for one labelled split."""
@@ -99,13 +128,18 @@ class SplitEvaluation:
         return float(np.mean([r["macro_f1"] for r in self.reports.values()]))
 
 
-def evaluate_predictions(name: str, frame: pd.DataFrame, probabilities: dict[str, np.ndarray], tasks: Sequence[TaskSpec], bootstrap: bool = True) -> SplitEvaluation:
-    """Attach predictions to `frame` and score every task that has gold labels."""
+def evaluate_predictions(name: str, frame: pd.DataFrame, probabilities: dict[str, np.ndarray], tasks: Sequence[TaskSpec],
+                         bootstrap: bool = True, labels: dict[str, Sequence[str]] | None = None) -> SplitEvaluation:
+    """Attach predictions to `frame` and score every task that has gold labels.
+
+    The predicted label is the most probable one unless `labels` gives it (the hybrid's output).
+    """
     frame = frame.copy()
     reports = {}
     for task in tasks:
         probs = probabilities[task.name]
-        frame[f"pred_{task.name}"] = [task.labels[i] for i in probs.argmax(1)]
+        given = (labels or {}).get(task.name)
+        frame[f"pred_{task.name}"] = list(given) if given is not None else [task.labels[i] for i in probs.argmax(1)]
         frame[f"prob_{task.name}"] = probs.max(1)
         if task.name not in frame.columns:
             continue

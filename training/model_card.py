@@ -22,6 +22,18 @@ def _temperatures(metadata: dict) -> str:
     return ", ".join(f"{task} {t:.2f}" for task, t in temperatures.items()) or "(none)"
 
 
+def _rule_use(metadata: dict) -> str:
+    parts = []
+    if metadata.get("rule_input") == "features":
+        parts.append("the rule labels are input features next to the encoder")
+    if metadata.get("rule_input") == "text":
+        parts.append("the rule labels are input text after the sentence, with the speaker's name and the cue")
+    thresholds = metadata.get("rule_override_below") or {}
+    if thresholds:
+        parts.append("the rule label wins where the model's probability is below " + ", ".join(f"{t} {v:g}" for t, v in thresholds.items()))
+    return "; ".join(parts) or "none (evidence only)"
+
+
 def write_model_card(directory: Path, cfg: RunConfig, metadata: dict, reports: dict[str, dict]) -> None:
     tasks = "\n".join(f"- `{t.name}`: {', '.join(t.labels)}" for t in cfg.task_specs)
     files = "\n".join(f"- `{f.path or f.fakes}`" + (f" (split `{f.split}`)" if f.split else "") + (f", weight {f.weight}" if f.weight != 1 else "") for f in cfg.data.files)
@@ -41,6 +53,7 @@ annotation codebook version {metadata['codebook_version']}.
   probability for a task is below {metadata.get('uncertain_below', cfg.model.uncertain_below)} is flagged `uncertain_<task>`.
 - Evidence: the rule taggers' cues, source spans and frame markers, with the shipped
   `gazetteer.yaml` (version {metadata.get('gazetteer_version', 'unknown')}).
+- Rule knowledge: {_rule_use(metadata)}.
 
 ## Training data
 {files}
@@ -48,6 +61,9 @@ annotation codebook version {metadata['codebook_version']}.
 Training splits: {', '.join(cfg.data.train_splits)}; model selection on `{cfg.data.dev_split}` (mean of the tasks' macro-F1).
 
 ## Scores (best epoch)
+Rows `hybrid.<split>` score the labels `Tagger` returns (rule labels where they win); the others
+score the model's own most probable label.
+
 {_score_table(reports)}
 
 ## Intended use

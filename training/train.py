@@ -27,12 +27,13 @@ from models.encoding import ContextWindow, flatten
 from models.gazetteer import DEFAULT_PATH as GAZETTEER_PATH, Gazetteer
 from models.network import GAZETTEER_FILE, MultiTaskTagger, resolve_base_model
 from models.predict import Tagger, collate, neighbour_index
+from models.rule_evidence import RuleInput, feature_tensor, feature_width, rule_taggers
 from training import checkpoints, tracking
 from training.calibration import calibration_metrics, fit_temperatures
 from training.config import ConfigError, RunConfig
 from training.corpus import load_run_data
 from training.data import encode_rows, frame_digest, pack_groups
-from training.evaluate import SplitEvaluation, evaluate_predictions, predict_rows, write_error_analysis
+from training.evaluate import SplitEvaluation, evaluate_predictions, predict_rows, tagger_outputs, write_error_analysis
 from training.model_card import write_model_card
 
 
@@ -65,11 +66,19 @@ def check_base_model(cfg: RunConfig) -> str:
         raise ConfigError(f"model.base_model: cannot load {cfg.model.base_model!r}: {error}") from None
     saved = Path(location) / "tagger.json"
     if saved.is_file():
-        schema = [t["name"] + ":" + ",".join(t["labels"]) for t in json.loads(saved.read_text())["tasks"]]
+        description = json.loads(saved.read_text())
+        schema = [t["name"] + ":" + ",".join(t["labels"]) for t in description["tasks"]]
         wanted = [t.name + ":" + ",".join(t.labels) for t in cfg.task_specs]
         if schema != wanted:
             raise ConfigError(f"model.base_model: the saved tagger's label schema {schema} differs from the config's tasks {wanted}")
+        saved_input = description.get("rule_input", "features" if description.get("rule_width") else "none")
+        if saved_input != cfg.model.rule_input:
+            raise ConfigError(f"model.rule_input: {cfg.model.rule_input!r}, but the saved tagger {location} was trained with {saved_input!r}")
     return location
+
+
+def rule_width_of(cfg: RunConfig) -> int:
+    return feature_width(cfg.task_specs) if cfg.model.rule_input == "features" else 0
 
 
 def build_model(cfg: RunConfig, location: str) -> tuple[MultiTaskTagger, object]:
@@ -77,7 +86,7 @@ def build_model(cfg: RunConfig, location: str) -> tuple[MultiTaskTagger, object]
     if (Path(location) / "tagger.json").is_file():
         model, _ = MultiTaskTagger.load(location)
     else:
-        model = MultiTaskTagger.from_pretrained_encoder(location, cfg.task_specs, cfg.model.dropout)
+        model = MultiTaskTagger.from_pretrained_encoder(location, cfg.task_specs, cfg.model.dropout, rule_width_of(cfg))
     return model, tokenizer
 
 
@@ -96,7 +105,8 @@ def parameter_groups(model: MultiTaskTagger, cfg: RunConfig) -> list[dict]:
 def batch_loss(model: MultiTaskTagger, groups: list[list[dict]], pad_id: int) -> torch.Tensor:
     """Sum over tasks of the weighted mean cross-entropy; rows without a task's label are skipped."""
     batch = flatten(groups)
-    logits = model(**collate(batch, pad_id), **dict(zip(("before", "after"), neighbour_index(batch))))
+    before, after = neighbour_index(batch)
+    logits = model(**collate(batch, pad_id), before=before, after=after, rules=feature_tensor(batch, model.rule_width))
     n_tasks = len(model.tasks)
     labels = torch.tensor([item.get("labels", [-100] * n_tasks) for item in batch])
     weights = torch.tensor([item.get("weight", 0.0) for item in batch], dtype=torch.float32)
@@ -142,8 +152,9 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
         train_frame = train_frame.head(cfg.train.max_train_rows)
     eval_names = [cfg.data.dev_split, *[s for s in cfg.data.eval_splits if s != cfg.data.dev_split]]
     eval_frames = {name: data[data["split"] == name] for name in eval_names if (data["split"] == name).any()}
-    train_items = encode_rows(train_frame, tokenizer, window, cfg.task_specs)
-    eval_items = {name: encode_rows(frame, tokenizer, window, cfg.task_specs) for name, frame in eval_frames.items()}
+    rule_input = RuleInput(cfg.model.rule_input, rule_taggers(cfg.task_specs), cfg.task_specs) if cfg.model.rule_input != "none" else None
+    train_items = encode_rows(train_frame, tokenizer, window, cfg.task_specs, rule_input)
+    eval_items = {name: encode_rows(frame, tokenizer, window, cfg.task_specs, rule_input) for name, frame in eval_frames.items()}
     digests = {name: frame_digest(frame, cfg.task_specs) for name, frame in [("train", train_frame), *eval_frames.items()]}
 
     plan = [pack_groups(train_items, cfg.train.batch_size, cfg.seed + epoch) for epoch in range(cfg.train.epochs)]
@@ -156,7 +167,7 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
         print(f"resuming from {checkpoint} (step {state['step']})")
 
     mlflow.set_experiment(cfg.tracking.experiment)
-    tagger = Tagger(model, tokenizer, {"context": vars(window)}, batch_size=cfg.train.eval_batch_size)
+    tagger = Tagger(model, tokenizer, {"context": vars(window), "rule_input": cfg.model.rule_input}, batch_size=cfg.train.eval_batch_size)
     with mlflow.start_run(run_id=state["run_id"]) as run:
         state["run_id"] = run.info.run_id
         if checkpoint is None:
@@ -206,7 +217,7 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
 
 def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, digests, location) -> TrainResult:
     best, _ = MultiTaskTagger.load(output_dir / "best")
-    tagger = Tagger(best, tokenizer, {"context": vars(window)}, batch_size=cfg.train.eval_batch_size)
+    tagger = Tagger(best, tokenizer, {"context": vars(window), "rule_input": cfg.model.rule_input}, batch_size=cfg.train.eval_batch_size)
     logits = {name: predict_rows(tagger, eval_items[name], len(frame), logits=True) for name, frame in eval_frames.items()}
     dev = cfg.data.dev_split
     tagger.temperatures = fit_temperatures(logits[dev], eval_frames[dev], tagger.tasks)
@@ -217,6 +228,11 @@ def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, 
     # Scored on calibrated probabilities: the argmax, and so every score, is the temperature-free one.
     evaluations = {name: evaluate_predictions(name, eval_frames[name], tagger.calibrate(logits[name]), tagger.tasks, bootstrap=True)
                    for name in eval_frames}
+    tagger.rule_override_below = dict(cfg.model.rule_override_below)
+    if tagger.rule_override_below:  # the hybrid output users get from `Tagger`, scored as `hybrid.<split>`
+        for name, frame in eval_frames.items():
+            probabilities, labels = tagger_outputs(tagger, frame)
+            evaluations[f"hybrid.{name}"] = evaluate_predictions(f"hybrid.{name}", frame, probabilities, tagger.tasks, True, labels)
     for evaluation in evaluations.values():
         metrics.update(evaluation.metrics())
     mlflow.log_metrics(metrics)
@@ -234,6 +250,7 @@ def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, 
         "run_id": state["run_id"],
         "temperatures": tagger.temperatures,
         "uncertain_below": cfg.model.uncertain_below,
+        "rule_input": cfg.model.rule_input,
         "rule_override_below": cfg.model.rule_override_below,
         "gazetteer_version": Gazetteer.load(GAZETTEER_PATH).version,
     }
