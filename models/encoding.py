@@ -6,7 +6,9 @@ Two context modes (``ContextWindow.mode``):
   its vector next to the mean vectors of the ``before`` sentences ahead of it and the ``after``
   sentences behind it. Every sentence is encoded once, so context costs almost nothing.
 - ``tokens``: the neighbours' tokens join the input, ``[CLS] sentence [SEP] before [SEP] after [SEP]``
-  (token type 1 for the context), within ``max_length`` tokens. The sentence is cut only when it
+  (token type 1 for the context), within ``max_length`` tokens. (A model with ``rule_input: text``
+  also gets the rules' marked text right after the sentence's [SEP], ahead of any context; see
+  `models.rule_evidence`.) The sentence is cut only when it
   alone overflows the budget; the side before keeps its last tokens, the side after its first.
   Cross-attention to the context costs 2-3x the encoder time (see the README).
 
@@ -17,6 +19,7 @@ serve as context.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Sequence
@@ -36,6 +39,15 @@ class ContextWindow:
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ValueError(f"context mode must be one of {MODES}, got {self.mode!r}")
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Control characters become spaces, lone surrogates U+FFFD (as `Tagger` does before anything else)."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
 
 
 def clip_text(text: str, max_chars: int) -> str:

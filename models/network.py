@@ -28,7 +28,7 @@ from models.schema import TaskSpec
 TAGGER_FILE = "tagger.json"
 WEIGHTS_FILE = "model.safetensors"
 GAZETTEER_FILE = "gazetteer.yaml"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: rule inputs (`rule_width`, `rule_input`)
 
 
 class MultiTaskTagger(nn.Module):
@@ -90,6 +90,9 @@ class MultiTaskTagger(nn.Module):
         """Rebuild from a saved directory (no remote code, no pickle); returns (model, metadata)."""
         directory = Path(directory)
         description = json.loads((directory / TAGGER_FILE).read_text(encoding="utf-8"))
+        if int(description.get("format_version", 1)) > FORMAT_VERSION:
+            raise ValueError(f"{directory / TAGGER_FILE}: format_version {description['format_version']} is newer than this code "
+                             f"reads ({FORMAT_VERSION}); update the package")
         tasks = [TaskSpec(t["name"], tuple(t["labels"])) for t in description["tasks"]]
         config = AutoConfig.from_pretrained(directory, trust_remote_code=False)
         encoder = AutoModel.from_config(config, trust_remote_code=False)

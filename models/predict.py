@@ -39,7 +39,6 @@ else the repository's. Empty sentences get no evidence.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,18 +48,16 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
-from models.encoding import ContextWindow, encode_article, encode_pairs, flatten
+from models.encoding import ContextWindow, clean_text, encode_article, encode_pairs, flatten
 from models.gazetteer import Gazetteer
 from models.network import GAZETTEER_FILE, MultiTaskTagger, window_from_metadata
-from models.rule_evidence import RuleEvidence, RuleInput, article_evidence, feature_tensor, rule_taggers, rule_wins
+from models.rule_evidence import RuleEvidence, RuleInput, article_evidence, feature_tensor, rule_taggers, rule_wins, saved_rule_input
 from models.schema import UNCERTAIN_BELOW, TaskSpec
 from models.segment import split_sentences
 from models.store import fetch_model_dir
 
 MODEL_ENV = "SOURCE_TAGGER_MODEL"
 CONFIG_ENV = "SOURCE_TAGGER_CONFIG"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,7 @@ class SentenceResult:
 
 
 def _clean(text: str) -> tuple[str, tuple[str, ...]]:
-    cleaned = _SURROGATE.sub("\ufffd", _CONTROL.sub(" ", text))
+    cleaned = clean_text(text)
     return cleaned, (("cleaned",) if cleaned != text else ())
 
 
@@ -137,10 +134,10 @@ class Tagger:
         self.uncertain_below = float(metadata.get("uncertain_below", UNCERTAIN_BELOW))
         self.rule_override_below = {k: float(v) for k, v in (metadata.get("rule_override_below") or {}).items()}
         self.rules = rule_taggers(self.tasks, gazetteer)
-        mode = metadata.get("rule_input", "features" if model.rule_width else "none")
+        mode = saved_rule_input({"rule_width": model.rule_width, **metadata})
         if (mode == "features") != bool(model.rule_width):
             raise ValueError(f"rule_input {mode!r} does not fit a model with {model.rule_width} rule features per sentence")
-        self.rule_input = RuleInput(mode, self.rules, self.tasks) if mode != "none" else None
+        self.rule_input = None if mode == "none" else RuleInput(mode, self.rules, self.tasks)
         self._tokenizer_lock = threading.Lock()
 
     @classmethod

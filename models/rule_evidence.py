@@ -54,9 +54,18 @@ class RuleEvidence:
 
 
 def rule_taggers(tasks: Sequence[TaskSpec], gazetteer: Gazetteer | None = None) -> dict:
-    """A rule tagger for each of `tasks` that has one (`source`, `frame`)."""
+    """A rule tagger for each of `tasks` that has one (`RULE_TASKS`)."""
     makers = {"source": lambda: SourceRuleTagger(gazetteer), "frame": FrameRuleTagger}
-    return {t.name: makers[t.name]() for t in tasks if t.name in makers}
+    return {t.name: makers[t.name]() for t in tasks if t.name in RULE_TASKS}
+
+
+def saved_rule_input(description: dict) -> str:
+    """The `rule_input` of a saved tagger's description (tagger.json); older files without it
+    read as `features` when they have rule features, else `none`."""
+    mode = description.get("rule_input", "features" if description.get("rule_width") else "none")
+    if mode not in RULE_INPUTS:
+        raise ValueError(f"tagger.json: rule_input {mode!r} is not one of {RULE_INPUTS}")
+    return mode
 
 
 def article_evidence(rules: dict, articles: Sequence[Sequence[str]], max_chars: int) -> list[dict[str, RuleEvidence]]:
@@ -99,10 +108,18 @@ def feature_vector(evidence: dict[str, RuleEvidence], tasks: Sequence[TaskSpec])
 
 
 def feature_tensor(items: Sequence[dict], width: int) -> torch.Tensor | None:
-    """Rule features of a batch of items (zeros for context-only items); None for a model without them."""
+    """Rule features of a batch of items (zeros for context-only items); None for a model without them.
+
+    A target item without `rule_features` is an error: the model would read zeros as "the rules found nothing".
+    """
     if not width:
         return None
-    return torch.tensor([item.get("rule_features") or [0.0] * width for item in items], dtype=torch.float32).reshape(len(items), width)
+    rows = []
+    for index, item in enumerate(items):
+        if item["target"] and "rule_features" not in item:
+            raise ValueError(f"item {index} has no rule features; encode it with the model's RuleInput (see models.rule_evidence)")
+        rows.append(item.get("rule_features") or [0.0] * width)
+    return torch.tensor(rows, dtype=torch.float32).reshape(len(items), width)
 
 
 def hint_text(evidence: dict[str, RuleEvidence], tasks: Sequence[TaskSpec]) -> str:
@@ -122,10 +139,11 @@ def hint_text(evidence: dict[str, RuleEvidence], tasks: Sequence[TaskSpec]) -> s
 
 def insert_hint(item: dict, hint: list[int], sep_id: int, max_length: int) -> None:
     """Put `hint` token ids right after the sentence's [SEP] as token type 1, ahead of any context;
-    the input keeps `max_length` tokens, losing context (then hint) tokens from the end."""
-    if not hint:
-        return
+    the input keeps `max_length` tokens, losing context (then hint) tokens from the end. A sentence
+    that fills the budget gets no hint."""
     cut = item["token_type_ids"].count(0)  # [CLS] sentence [SEP]
+    if not hint or cut + 2 > max_length:
+        return
     merged = item["input_ids"][:cut] + hint + [sep_id] + item["input_ids"][cut:]
     if len(merged) > max_length:
         merged = merged[: max_length - 1] + [sep_id]
@@ -144,6 +162,11 @@ class RuleInput:
     def __post_init__(self) -> None:
         if self.mode not in RULE_INPUTS[1:]:
             raise ValueError(f"rule input must be one of {RULE_INPUTS[1:]}, got {self.mode!r}")
+
+    @classmethod
+    def for_mode(cls, mode: str, tasks: Sequence[TaskSpec], gazetteer: Gazetteer | None = None) -> "RuleInput | None":
+        """The rule input of a model trained with `rule_input: mode` (None for `none`)."""
+        return None if mode == "none" else cls(mode, rule_taggers(tasks, gazetteer), tuple(tasks))
 
     def evidence(self, articles: Sequence[Sequence[str]], max_chars: int) -> list[dict[str, RuleEvidence]]:
         return article_evidence(self.rules, articles, max_chars)

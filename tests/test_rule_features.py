@@ -11,8 +11,8 @@ from transformers import AutoModel, AutoTokenizer
 from models.network import MultiTaskTagger
 from models.predict import Tagger
 from models.encoding import ContextWindow, encode_article
-from models.rule_evidence import (RuleEvidence, RuleInput, article_evidence, feature_vector, feature_width, hint_text, rule_taggers,
-                                  rule_wins)
+from models.rule_evidence import (RuleEvidence, RuleInput, article_evidence, feature_tensor, feature_vector, feature_width, hint_text,
+                                  insert_hint, rule_taggers, rule_wins)
 from models.rules import Evidence
 from models.schema import DEFAULT_TASKS, TaskSpec
 from training.config import ConfigError, load_config
@@ -65,6 +65,22 @@ def test_text_rule_input_follows_the_sentence_within_the_budget(tiny_encoder, wi
         assert tokenizer.decode(item["input_ids"][sentence_end:]).startswith("source : state media")
 
 
+def test_a_sentence_that_fills_the_budget_gets_no_hint():
+    item = {"input_ids": [101, 7, 8, 9, 102], "token_type_ids": [0] * 5}
+    insert_hint(item, [50, 51], 102, max_length=6)
+    assert item == {"input_ids": [101, 7, 8, 9, 102], "token_type_ids": [0] * 5}
+    insert_hint(item, [50, 51], 102, max_length=7)
+    assert item["input_ids"] == [101, 7, 8, 9, 102, 50, 102] and item["token_type_ids"] == [0] * 5 + [1, 1]
+
+
+def test_target_items_without_rule_features_are_refused():
+    width = feature_width(DEFAULT_TASKS)
+    context_only = {"target": False}
+    assert feature_tensor([context_only], width).abs().sum() == 0
+    with pytest.raises(ValueError, match="no rule features"):
+        feature_tensor([{"target": True}], width)
+
+
 def test_rule_wins_only_below_the_threshold_with_a_non_default_label():
     assert rule_wins(SOURCE, 0.5, "un", 0.8)
     assert not rule_wins(SOURCE, 0.85, "un", 0.8)
@@ -87,6 +103,10 @@ def test_a_model_with_rule_features_uses_them_and_needs_them(tiny_encoder, tmp_p
     loaded, description = MultiTaskTagger.load(tmp_path / "tagger")
     assert description["rule_width"] == loaded.rule_width == width
     assert torch.allclose(model.classify(pooled, none, none, one)["frame"], loaded.classify(pooled, none, none, one)["frame"])
+
+    (tmp_path / "tagger" / "tagger.json").write_text(json.dumps({**description, "format_version": 99}))
+    with pytest.raises(ValueError, match="format_version 99 is newer"):
+        MultiTaskTagger.load(tmp_path / "tagger")
 
 
 def test_tagger_feeds_the_rule_labels_to_the_model(tiny_encoder):
@@ -132,3 +152,14 @@ def test_training_with_rule_input_matches_the_tagger(smoke_overrides, mode):
 def test_config_names_an_unknown_rule_input():
     with pytest.raises(ConfigError, match="model.rule_input"):
         load_config(CONFIGS / "smoke.yaml", ["model.rule_input=marked"])
+
+
+def test_hybrid_labels_are_scored_with_the_models_probability_of_them():
+    from training.evaluate import evaluate_predictions
+
+    frame = pd.DataFrame({"text": ["a", "b"], "frame": ["neutral", "humanitarian"]})
+    probabilities = {"frame": np.array([[0.1, 0.1, 0.2, 0.6], [0.1, 0.1, 0.3, 0.5]])}
+    evaluation = evaluate_predictions("x", frame, probabilities, [FRAME], bootstrap=False, labels={"frame": ["neutral", "humanitarian"]})
+    assert list(evaluation.frame["pred_frame"]) == ["neutral", "humanitarian"]  # the second is the rule's label
+    assert list(evaluation.frame["prob_frame"]) == [0.6, 0.3]
+    assert evaluation.reports["frame"]["accuracy"] == 1.0

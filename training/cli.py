@@ -23,8 +23,9 @@ def _evaluate(args) -> None:
     from training.evaluate_file import evaluate_file
 
     reports = evaluate_file(args.model, args.data, args.output, args.model_only)
+    scored = next(iter(reports.values()), {}).get("scored")
+    print("scoring the model alone" if scored == "model" else "scoring the labels Tagger returns (rule labels where they win)")
     for task, report in reports.items():
-        print(f"{task} ({'the model alone' if report['scored'] == 'model' else 'as Tagger returns it, rule labels where they win'})")
         ci = report.get("macro_f1_ci95", [float("nan")] * 2)
         print(f"{task}: macro-F1 {report['macro_f1']:.3f} (95% CI {ci[0]:.3f}-{ci[1]:.3f}), accuracy {report['accuracy']:.3f}, n={report['n']}")
         for label, s in report["per_class"].items():
@@ -43,10 +44,11 @@ def _tag(args) -> None:
         print(json.dumps([{"start": r.start, "end": r.end, "text": r.text, **{t: {"label": p.label, "probability": round(p.probability, 4)}
                            for t, p in r.tasks.items()}, "flags": list(r.flags)} for r in results], indent=2))
         return
-    print(f"model: {location}")
+    print(f"model: {location}  (probability: the model's, for the label shown; flag rule_<task>: the rule tagger's label won)")
     for r in results:
         tags = "  ".join(f"{t}={p.label} ({p.probability:.2f})" for t, p in r.tasks.items())
-        print(f"[{r.start:>5}-{r.end:<5}] {tags}\n    {r.text}")
+        flags = f"  [{', '.join(r.flags)}]" if r.flags else ""
+        print(f"[{r.start:>5}-{r.end:<5}] {tags}{flags}\n    {r.text}")
 
 
 def _join_fakes(args) -> None:

@@ -224,27 +224,29 @@ def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec
 
     Rows with `article_id` form one group per article and take their context from their
     neighbours (as `Tagger.tag_sentences`); rows with an explicit `context` form a group each
-    (as `Tagger.predict`). With a `models.rule_evidence.RuleInput` (a model that reads the rule
+    (as `Tagger.predict`). Texts are cleaned as `Tagger` cleans them. With a `models.rule_evidence.RuleInput` (a model that reads the rule
     taggers' findings), each target item also gets that input, found the way `Tagger` finds it.
     """
-    from models.encoding import encode_article, encode_pairs
+    from models.encoding import clean_text, encode_article, encode_pairs
 
     position = {index: i for i, index in enumerate(frame.index)}
     with_article = frame["article_id"].notna() if "article_id" in frame.columns else pd.Series(False, index=frame.index)
     groups: list[list[dict]] = []
     labelled: list[tuple[dict, object]] = []
     for article in article_groups(frame[with_article]):
-        items = encode_article(tokenizer, list(article["text"]), window)
+        texts = [clean_text(t) for t in article["text"]]
+        items = encode_article(tokenizer, texts, window)
         if rule_input is not None:
-            rule_input.attach(tokenizer, items, rule_input.evidence([list(article["text"])], window.max_chars), window.max_length)
+            rule_input.attach(tokenizer, items, rule_input.evidence([texts], window.max_chars), window.max_length)
         labelled += list(zip(items, article.index))
         groups.append(items)
     loose = frame[~with_article]
     if len(loose):
-        contexts = [None if is_missing(c) else c for c in (loose["context"] if "context" in loose.columns else [None] * len(loose))]
-        for index, group in zip(loose.index, encode_pairs(tokenizer, list(loose["text"]), contexts, window)):
+        contexts = [None if is_missing(c) else clean_text(c) for c in (loose["context"] if "context" in loose.columns else [None] * len(loose))]
+        texts = [clean_text(t) for t in loose["text"]]
+        for index, text, group in zip(loose.index, texts, encode_pairs(tokenizer, texts, contexts, window)):
             if rule_input is not None:
-                rule_input.attach(tokenizer, group, rule_input.evidence([[loose.at[index, "text"]]], window.max_chars), window.max_length)
+                rule_input.attach(tokenizer, group, rule_input.evidence([[text]], window.max_chars), window.max_length)
             labelled.append((group[0], index))
             groups.append(group)
     for item, index in labelled:

@@ -139,8 +139,10 @@ def evaluate_predictions(name: str, frame: pd.DataFrame, probabilities: dict[str
     for task in tasks:
         probs = probabilities[task.name]
         given = (labels or {}).get(task.name)
-        frame[f"pred_{task.name}"] = list(given) if given is not None else [task.labels[i] for i in probs.argmax(1)]
-        frame[f"prob_{task.name}"] = probs.max(1)
+        predicted = list(given) if given is not None else [task.labels[i] for i in probs.argmax(1)]
+        frame[f"pred_{task.name}"] = predicted
+        columns = np.array([task.labels.index(label) for label in predicted], dtype=int)
+        frame[f"prob_{task.name}"] = probs[np.arange(len(predicted)), columns]  # the model's probability of the label given
         if task.name not in frame.columns:
             continue
         gold = frame[task.name].notna()

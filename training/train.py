@@ -27,7 +27,7 @@ from models.encoding import ContextWindow, flatten
 from models.gazetteer import DEFAULT_PATH as GAZETTEER_PATH, Gazetteer
 from models.network import GAZETTEER_FILE, MultiTaskTagger, resolve_base_model
 from models.predict import Tagger, collate, neighbour_index
-from models.rule_evidence import RuleInput, feature_tensor, feature_width, rule_taggers
+from models.rule_evidence import RuleInput, feature_tensor, feature_width, saved_rule_input
 from training import checkpoints, tracking
 from training.calibration import calibration_metrics, fit_temperatures
 from training.config import ConfigError, RunConfig
@@ -71,7 +71,7 @@ def check_base_model(cfg: RunConfig) -> str:
         wanted = [t.name + ":" + ",".join(t.labels) for t in cfg.task_specs]
         if schema != wanted:
             raise ConfigError(f"model.base_model: the saved tagger's label schema {schema} differs from the config's tasks {wanted}")
-        saved_input = description.get("rule_input", "features" if description.get("rule_width") else "none")
+        saved_input = saved_rule_input(description)
         if saved_input != cfg.model.rule_input:
             raise ConfigError(f"model.rule_input: {cfg.model.rule_input!r}, but the saved tagger {location} was trained with {saved_input!r}")
     return location
@@ -152,7 +152,7 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
         train_frame = train_frame.head(cfg.train.max_train_rows)
     eval_names = [cfg.data.dev_split, *[s for s in cfg.data.eval_splits if s != cfg.data.dev_split]]
     eval_frames = {name: data[data["split"] == name] for name in eval_names if (data["split"] == name).any()}
-    rule_input = RuleInput(cfg.model.rule_input, rule_taggers(cfg.task_specs), cfg.task_specs) if cfg.model.rule_input != "none" else None
+    rule_input = RuleInput.for_mode(cfg.model.rule_input, cfg.task_specs)
     train_items = encode_rows(train_frame, tokenizer, window, cfg.task_specs, rule_input)
     eval_items = {name: encode_rows(frame, tokenizer, window, cfg.task_specs, rule_input) for name, frame in eval_frames.items()}
     digests = {name: frame_digest(frame, cfg.task_specs) for name, frame in [("train", train_frame), *eval_frames.items()]}
@@ -208,7 +208,7 @@ def train(cfg: RunConfig, resume: str | None = None) -> TrainResult:
             if score > state["best_score"]:
                 state["best_score"], state["best_epoch"] = score, epoch + 1
                 with checkpoints.atomic_directory(output_dir / "best") as tmp:
-                    model.save(tmp, {"context": vars(window)})
+                    model.save(tmp, {"context": vars(window), "rule_input": cfg.model.rule_input})
             state["epoch"], state["step_in_epoch"] = epoch + 1, 0
             checkpoints.save_checkpoint(output_dir / "checkpoints", step, model, optimizer, scheduler, state, cfg.train.keep_checkpoints)
         progress.close()
