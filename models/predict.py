@@ -137,7 +137,7 @@ class Tagger:
         mode = saved_rule_input({"rule_width": model.rule_width, **metadata})
         if (mode == "features") != bool(model.rule_width):
             raise ValueError(f"rule_input {mode!r} does not fit a model with {model.rule_width} rule features per sentence")
-        self.rule_input = None if mode == "none" else RuleInput(mode, self.rules, self.tasks)
+        self.rule_input = RuleInput.for_mode(mode, self.tasks, self.rules)
         self._tokenizer_lock = threading.Lock()
 
     @classmethod

@@ -164,9 +164,10 @@ class RuleInput:
             raise ValueError(f"rule input must be one of {RULE_INPUTS[1:]}, got {self.mode!r}")
 
     @classmethod
-    def for_mode(cls, mode: str, tasks: Sequence[TaskSpec], gazetteer: Gazetteer | None = None) -> "RuleInput | None":
-        """The rule input of a model trained with `rule_input: mode` (None for `none`)."""
-        return None if mode == "none" else cls(mode, rule_taggers(tasks, gazetteer), tuple(tasks))
+    def for_mode(cls, mode: str, tasks: Sequence[TaskSpec], rules: dict | None = None) -> "RuleInput | None":
+        """The rule input of a model trained with `rule_input: mode` (None for `none`); `rules`
+        defaults to `rule_taggers(tasks)`."""
+        return None if mode == "none" else cls(mode, rules if rules is not None else rule_taggers(tasks), tuple(tasks))
 
     def evidence(self, articles: Sequence[Sequence[str]], max_chars: int) -> list[dict[str, RuleEvidence]]:
         return article_evidence(self.rules, articles, max_chars)

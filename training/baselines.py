@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from models.schema import TaskSpec
-from training.data import article_groups
+from training.data import article_groups, split_rows
 
 MAX_ITER = 5000
 
@@ -44,14 +44,12 @@ def with_neighbours(frame: pd.DataFrame) -> pd.DataFrame:
     if any, as its previous text.
     """
     out = pd.DataFrame({"text": frame["text"].astype(str), "previous": "", "next": ""}, index=frame.index)
-    has_article = frame["article_id"].notna() if "article_id" in frame.columns else pd.Series(False, index=frame.index)
-    for article in article_groups(frame[has_article]):
+    articles, loose, contexts = split_rows(frame)
+    for article in articles:
         texts = list(article["text"].astype(str))
         out.loc[article.index, "previous"] = [""] + texts[:-1]
         out.loc[article.index, "next"] = texts[1:] + [""]
-    if "context" in frame.columns:
-        loose = frame.index[~has_article]
-        out.loc[loose, "previous"] = ["" if _missing(c) else str(c) for c in frame.loc[loose, "context"]]
+    out.loc[loose.index, "previous"] = ["" if _missing(c) else str(c) for c in contexts]
     return out
 
 

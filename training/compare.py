@@ -39,7 +39,7 @@ from training.baselines import RuleBaseline, TfidfBaseline
 from training.config import ConfigError, RunConfig
 from training.corpus import load_run_data
 from training.data import frame_digest
-from training.evaluate import SplitEvaluation, evaluate_predictions, tagger_outputs, tagger_probabilities, write_error_analysis
+from training.evaluate import SplitEvaluation, evaluate_predictions, evaluate_tagger, tagger_probabilities, write_error_analysis
 
 HEADLINE_SPLIT = "real-test"
 METHODS = ("transformer", "hybrid", "tfidf", "rules")
@@ -125,10 +125,7 @@ def run_transformer(cfg: RunConfig, frames: dict[str, pd.DataFrame], model: str 
     tags = {"training_run_id": training_run_id or tagger.metadata.get("run_id") or "unknown", "model_dev_digest_matches": str(same_dev)}
     results = [MethodResult("transformer", evaluate_all(frames, lambda frame: tagger_probabilities(tagger, frame), tagger.tasks), params, tags=tags)]
     if tagger.rule_override_below:
-        evaluations = {}
-        for name, frame in frames.items():
-            probabilities, labels = tagger_outputs(tagger, frame)
-            evaluations[name] = evaluate_predictions(name, frame, probabilities, tagger.tasks, labels=labels)
+        evaluations = {name: evaluate_tagger(tagger, name, frame) for name, frame in frames.items()}
         thresholds = {f"hybrid.rule_override_below.{task}": value for task, value in tagger.rule_override_below.items()}
         results.append(MethodResult("hybrid", evaluations, {**params, "method": "hybrid", **thresholds}, tags=tags))
     return results

@@ -219,6 +219,15 @@ def article_groups(frame: pd.DataFrame) -> list[pd.DataFrame]:
     return [g.sort_values("sentence_index") for _, g in frame.groupby("article_id", sort=False)]
 
 
+def split_rows(frame: pd.DataFrame) -> tuple[list[pd.DataFrame], pd.DataFrame, list[str | None]]:
+    """(articles, loose rows, their contexts): rows with `article_id` grouped into articles in
+    sentence order; the other rows stand alone, each with its `context` (None where missing)."""
+    with_article = frame["article_id"].notna() if "article_id" in frame.columns else pd.Series(False, index=frame.index)
+    loose = frame[~with_article]
+    contexts = [None if is_missing(c) else c for c in loose["context"]] if "context" in loose.columns else [None] * len(loose)
+    return article_groups(frame[with_article]), loose, contexts
+
+
 def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec], rule_input=None) -> list[list[dict]]:
     """Encoder input groups for a frame; each target item carries `row` (its position), `labels` (-100 = missing) and `weight`.
 
@@ -230,20 +239,19 @@ def encode_rows(frame: pd.DataFrame, tokenizer, window, tasks: Sequence[TaskSpec
     from models.encoding import clean_text, encode_article, encode_pairs
 
     position = {index: i for i, index in enumerate(frame.index)}
-    with_article = frame["article_id"].notna() if "article_id" in frame.columns else pd.Series(False, index=frame.index)
+    articles, loose, contexts = split_rows(frame)
     groups: list[list[dict]] = []
     labelled: list[tuple[dict, object]] = []
-    for article in article_groups(frame[with_article]):
+    for article in articles:
         texts = [clean_text(t) for t in article["text"]]
         items = encode_article(tokenizer, texts, window)
         if rule_input is not None:
             rule_input.attach(tokenizer, items, rule_input.evidence([texts], window.max_chars), window.max_length)
         labelled += list(zip(items, article.index))
         groups.append(items)
-    loose = frame[~with_article]
     if len(loose):
-        contexts = [None if is_missing(c) else clean_text(c) for c in (loose["context"] if "context" in loose.columns else [None] * len(loose))]
         texts = [clean_text(t) for t in loose["text"]]
+        contexts = [None if c is None else clean_text(c) for c in contexts]
         for index, text, group in zip(loose.index, texts, encode_pairs(tokenizer, texts, contexts, window)):
             if rule_input is not None:
                 rule_input.attach(tokenizer, group, rule_input.evidence([[text]], window.max_chars), window.max_length)

@@ -13,7 +13,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precisio
 
 from models.encoding import flatten
 from models.schema import TaskSpec
-from training.data import is_missing, article_groups, encode_rows
+from training.data import encode_rows, split_rows
 
 N_BOOTSTRAP = 1000
 N_ERRORS = 25
@@ -84,18 +84,23 @@ def tagger_outputs(tagger, frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], 
     """
     results = [None] * len(frame)
     position = {index: i for i, index in enumerate(frame.index)}
-    with_article = frame["article_id"].notna() if "article_id" in frame.columns else pd.Series(False, index=frame.index)
-    for article in article_groups(frame[with_article]):
+    articles, loose, contexts = split_rows(frame)
+    for article in articles:
         for index, result in zip(article.index, tagger.tag_sentences(list(article["text"]))):
             results[position[index]] = result
-    loose = frame[~with_article]
     if len(loose):
-        contexts = [None if is_missing(c) else c for c in loose["context"]] if "context" in loose.columns else None
         for index, result in zip(loose.index, tagger.predict(list(loose["text"]), contexts)):
             results[position[index]] = result
     probabilities = {t.name: np.array([[r[t.name].probabilities[l] for l in t.labels] for r in results]).reshape(len(frame), len(t.labels))
                      for t in tagger.tasks}
     return probabilities, {t.name: [r[t.name].label for r in results] for t in tagger.tasks}
+
+
+def evaluate_tagger(tagger, name: str, frame: pd.DataFrame, bootstrap: bool = True) -> "SplitEvaluation":
+    """Scores of the labels a `Tagger` returns for a labelled frame (the hybrid's, for a model with
+    `rule_override_below`), with the model's probabilities; see `tagger_outputs`."""
+    probabilities, labels = tagger_outputs(tagger, frame)
+    return evaluate_predictions(name, frame, probabilities, tagger.tasks, bootstrap, labels)
 
 
 @dataclass

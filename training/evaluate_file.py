@@ -7,7 +7,7 @@ from pathlib import Path
 
 from models.predict import Tagger
 from training.data import read_table, validate_rows
-from training.evaluate import evaluate_predictions, tagger_outputs, tagger_probabilities
+from training.evaluate import evaluate_predictions, evaluate_tagger, tagger_probabilities
 
 
 def evaluate_file(model: str, data: str, output: str | Path, model_only: bool = False) -> dict:
@@ -21,8 +21,7 @@ def evaluate_file(model: str, data: str, output: str | Path, model_only: bool = 
     validate_rows(frame, tagger.tasks, data)
     hybrid = bool(tagger.rule_override_below) and not model_only
     if hybrid:
-        probabilities, labels = tagger_outputs(tagger, frame)
-        evaluation = evaluate_predictions(Path(data).stem, frame, probabilities, tagger.tasks, labels=labels)
+        evaluation = evaluate_tagger(tagger, Path(data).stem, frame)
     else:
         evaluation = evaluate_predictions(Path(data).stem, frame, tagger_probabilities(tagger, frame), tagger.tasks)
     for report in evaluation.reports.values():

@@ -33,7 +33,7 @@ from training.calibration import calibration_metrics, fit_temperatures
 from training.config import ConfigError, RunConfig
 from training.corpus import load_run_data
 from training.data import encode_rows, frame_digest, pack_groups
-from training.evaluate import SplitEvaluation, evaluate_predictions, predict_rows, tagger_outputs, write_error_analysis
+from training.evaluate import SplitEvaluation, evaluate_predictions, evaluate_tagger, predict_rows, write_error_analysis
 from training.model_card import write_model_card
 
 
@@ -230,9 +230,7 @@ def _finish(cfg, output_dir, tokenizer, window, state, eval_frames, eval_items, 
                    for name in eval_frames}
     tagger.rule_override_below = dict(cfg.model.rule_override_below)
     if tagger.rule_override_below:  # the hybrid output users get from `Tagger`, scored as `hybrid.<split>`
-        for name, frame in eval_frames.items():
-            probabilities, labels = tagger_outputs(tagger, frame)
-            evaluations[f"hybrid.{name}"] = evaluate_predictions(f"hybrid.{name}", frame, probabilities, tagger.tasks, True, labels)
+        evaluations.update({f"hybrid.{name}": evaluate_tagger(tagger, f"hybrid.{name}", frame) for name, frame in eval_frames.items()})
     for evaluation in evaluations.values():
         metrics.update(evaluation.metrics())
     mlflow.log_metrics(metrics)
